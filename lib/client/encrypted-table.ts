@@ -1,0 +1,86 @@
+import { ClientOperationError, EncryptorError, ItemInputError, ItemVerificationError } from '../errors'
+import type { Item } from '../types'
+import { describeKey } from './item-key'
+import { REPLICATION_PREFIX, TablePolicy } from './table-policy'
+
+/** The part of `ItemEncryptor` the client needs. */
+export interface ItemCrypto {
+  encryptItem(item: Item): Promise<Item>
+  decryptItem(item: Item): Promise<Item>
+}
+
+const HEADER = 'aws_dbe_head'
+const FOOTER = 'aws_dbe_foot'
+
+type EncryptorErrorClass = new (code: EncryptorError['code'], message: string, options?: { cause?: unknown }) => EncryptorError
+
+/** Keeps the class and code of an encryptor error (callers branch on them) and adds where it happened. */
+function withContext(error: unknown, prefix: string, fallback: () => EncryptorError): EncryptorError {
+  if (error instanceof EncryptorError) {
+    const ErrorClass = error.constructor as EncryptorErrorClass
+    return new ErrorClass(error.code, `${prefix}: ${error.message}`, { cause: error })
+  }
+  return fallback()
+}
+
+/** One configured table: its policy and its (cached) item encryptor. */
+export class EncryptedTable {
+  readonly policy: TablePolicy
+
+  constructor(
+    readonly name: string,
+    policy: TablePolicy,
+    private readonly crypto: ItemCrypto,
+  ) {
+    this.policy = policy
+  }
+
+  async encrypt(item: Item, command: string): Promise<Item> {
+    // Global tables 2017.11.29 write aws:rep:* themselves; a client that echoes them back would confuse replication.
+    const writable = Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith(REPLICATION_PREFIX)))
+    try {
+      return await this.crypto.encryptItem(writable)
+    } catch (error) {
+      throw withContext(
+        error,
+        `${command} on table "${this.name}", item ${this.describe(item)}`,
+        () => new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `${command} on table "${this.name}": the item could not be encrypted`, { cause: error }),
+      )
+    }
+  }
+
+  /** Verifies and decrypts a stored item; the error names the table, the item key and, for index reads, the index. */
+  async decrypt(stored: Item, command: string, indexName?: string): Promise<Item> {
+    const where = `${command} on table "${this.name}"${indexName === undefined ? '' : ` index "${indexName}"`}, item ${this.describe(stored)}`
+    if (indexName !== undefined && (stored[HEADER] === undefined || stored[FOOTER] === undefined)) {
+      throw this.incompleteIndex(where, indexName)
+    }
+    try {
+      return await this.crypto.decryptItem(stored)
+    } catch (error) {
+      if (indexName !== undefined && error instanceof EncryptorError && error.code === 'ERR_LEGEND_MISMATCH') {
+        throw this.incompleteIndex(where, indexName, error)
+      }
+      throw withContext(
+        error,
+        where,
+        () => new ItemVerificationError('ERR_DECRYPTION_FAILED', `${where}: the item could not be verified and decrypted`, { cause: error }),
+      )
+    }
+  }
+
+  private incompleteIndex(where: string, indexName: string, cause?: unknown): ClientOperationError {
+    return new ClientOperationError(
+      'ERR_PROJECTION_INCOMPLETE',
+      `${where}: the index does not return every attribute the item's signature covers` +
+        `${cause === undefined ? ` (${HEADER} and ${FOOTER} are missing)` : ' (or the item was altered)'}, so it cannot be verified. ` +
+        `Project ALL attributes into index "${indexName}", or INCLUDE ${HEADER}, ${FOOTER} and every signed attribute; ` +
+        'or query the table itself.',
+      { cause },
+    )
+  }
+
+  describe(item: Item): string {
+    return describeKey(item, this.policy.keyAttributes)
+  }
+}

@@ -1,0 +1,31 @@
+import type { PutItemCommandInput, PutItemCommandOutput } from '@aws-sdk/client-dynamodb'
+import { ClientOperationError } from '../../errors'
+import { keyFingerprint } from '../item-key'
+import { decryptItemInError } from './shared'
+import type { CommandHandler } from './types'
+
+const COMMAND = 'PutItem'
+
+export const putItem: CommandHandler<PutItemCommandInput> = async (input, tables, directive) => {
+  const table = tables.get(input.TableName)
+  if (table === undefined) return undefined
+  table.policy.refuseLegacyParameters(input, COMMAND)
+  table.policy.refuseEncryptedReferences(input.ConditionExpression, input.ExpressionAttributeNames, COMMAND, 'ConditionExpression')
+  const item = input.Item ?? {}
+  const requiredKey = directive?.requireKey
+  if (requiredKey !== undefined && keyFingerprint(item, table.policy.keyAttributes) !== keyFingerprint(requiredKey, table.policy.keyAttributes)) {
+    throw new ClientOperationError(
+      'ERR_UNSUPPORTED_OPERATION',
+      `updateEncryptedItem on table "${table.name}": update() changed the key from ${table.describe(requiredKey)} to ${table.describe(item)}; ` +
+        'return the item with its key unchanged (to move an item, put the new one and delete the old one).',
+    )
+  }
+  return {
+    input: { ...input, Item: await table.encrypt(item, COMMAND) },
+    async completeOutput(output) {
+      const { Attributes } = output as PutItemCommandOutput
+      return Attributes === undefined ? output : { ...output, Attributes: await table.decrypt(Attributes, COMMAND) }
+    },
+    completeError: (error) => decryptItemInError(error, table, COMMAND),
+  }
+}

@@ -1,0 +1,32 @@
+import type { Item } from '../../types'
+import type { EncryptedTable } from '../encrypted-table'
+
+/** The configured tables of one client, looked up by name or ARN. */
+export interface Tables {
+  get(nameOrArn: string | undefined): EncryptedTable | undefined
+  readonly names: ReadonlySet<string>
+}
+
+/** Instructions that `updateEncryptedItem` attaches to its own commands (never reachable from user input). */
+export interface Directive {
+  /** GetItem: receives the request key and the stored item once it verified. */
+  onVerifiedRead?(read: { key: Item; stored: Item | undefined }): void
+  /** PutItem: the item's key must equal this one. */
+  requireKey?: Item
+}
+
+/** How one request to a configured table is sent and how its response is turned back. */
+export interface RequestPlan {
+  input: object
+  /** Verifies and decrypts what DynamoDB returned, before the DocumentClient unmarshalls it. */
+  completeOutput?(output: object): Promise<object>
+  /** Errors can carry items too (ReturnValuesOnConditionCheckFailure); returns the error to throw. */
+  completeError?(error: unknown): Promise<unknown>
+}
+
+/** `undefined`: no configured table involved, send the request unchanged. */
+export type CommandHandler<I extends object = object> = (
+  input: I,
+  tables: Tables,
+  directive: Directive | undefined,
+) => Promise<RequestPlan | undefined>

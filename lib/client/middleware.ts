@@ -1,0 +1,124 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type {
+  DeserializeHandler,
+  DeserializeHandlerArguments,
+  HandlerExecutionContext,
+  SerializeHandler,
+  SerializeHandlerArguments,
+} from '@smithy/types'
+import { ClientOperationError, ConfigError } from '../errors'
+import type { EncryptionConfig } from '../types'
+import { planRequest } from './commands'
+import type { Directive, RequestPlan, Tables } from './handlers/types'
+import { buildTables } from './tables'
+
+export type MiddlewareStack = DynamoDBClient['middlewareStack']
+
+interface Registration {
+  config: EncryptionConfig
+  tables: Tables
+}
+
+interface ActivePlan {
+  plan: RequestPlan
+  completed: boolean
+}
+
+const registrations = new WeakMap<object, Registration>()
+const activePlans = new WeakMap<HandlerExecutionContext, ActivePlan>()
+const directives = new WeakMap<HandlerExecutionContext, Directive>()
+
+/*
+ * Placement. `@aws-sdk/lib-dynamodb` marshals in a middleware named `DocumentMarshall` (before
+ * `serializerMiddleware`) and unmarshals in `DocumentUnmarshall` (before `deserializerMiddleware`), both added
+ * to each command's stack, which comes after the client's stack. Our two steps must sit between those and the
+ * (de)serializer, where requests and responses are AttributeValue maps, for the low-level client and the
+ * DocumentClient alike. So we attach them *after* those names, and register no-op middlewares under the same
+ * names and positions for commands that have none; a DocumentClient command overrides the no-op with its own.
+ * A test checks the resulting order, and the request step refuses to finish if the response step never ran.
+ */
+const MARSHALL = 'DocumentMarshall'
+const UNMARSHALL = 'DocumentUnmarshall'
+const ENCRYPT_STEP = 'dbeEncryptRequest'
+const DECRYPT_STEP = 'dbeDecryptResponse'
+
+export function attachEncryption(stack: MiddlewareStack, config: EncryptionConfig): Registration {
+  const existing = registrations.get(stack)
+  if (existing !== undefined) {
+    if (existing.config === config) return existing
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      'this DynamoDBClient already has an encryption config; give each config its own DynamoDBClient instance.',
+    )
+  }
+  const registration: Registration = { config, tables: buildTables(config) }
+  const stackAny = stack as unknown as RelativeStack
+  stackAny.addRelativeTo(passThrough, { name: MARSHALL, relation: 'before', toMiddleware: 'serializerMiddleware', override: true })
+  stackAny.addRelativeTo(passThrough, { name: UNMARSHALL, relation: 'before', toMiddleware: 'deserializerMiddleware', override: true })
+  stackAny.addRelativeTo(encryptRequest(registration.tables), { name: ENCRYPT_STEP, relation: 'after', toMiddleware: MARSHALL })
+  stackAny.addRelativeTo(decryptResponse, { name: DECRYPT_STEP, relation: 'after', toMiddleware: UNMARSHALL })
+  registrations.set(stack, registration)
+  return registration
+}
+
+export function registrationOf(stack: MiddlewareStack): Registration | undefined {
+  return registrations.get(stack)
+}
+
+/** Attaches internal instructions to one command (used by `updateEncryptedItem`); user input cannot forge them. */
+export function withDirective<C extends { middlewareStack: unknown }>(command: C, directive: Directive): C {
+  ;(command.middlewareStack as RelativeStack).add(
+    (next: Handler, context: HandlerExecutionContext) => (args: unknown) => {
+      directives.set(context, directive)
+      return next(args)
+    },
+    { step: 'initialize', name: 'dbeDirective', override: true },
+  )
+  return command
+}
+
+// The stack's own types are generic over every command's input and output; ours handle them as plain objects.
+type Handler = (args: unknown) => Promise<unknown>
+interface RelativeStack {
+  add(middleware: (next: Handler, context: HandlerExecutionContext) => Handler, options: object): void
+  addRelativeTo(middleware: (next: Handler, context: HandlerExecutionContext) => Handler, options: object): void
+}
+
+const passThrough = (next: Handler): Handler => next
+
+function encryptRequest(tables: Tables) {
+  return (next: Handler, context: HandlerExecutionContext): Handler =>
+    async (rawArgs) => {
+      const args = rawArgs as SerializeHandlerArguments<object>
+      const plan = await planRequest(context.commandName, args.input, tables, directives.get(context))
+      if (plan === undefined) return (next as SerializeHandler<object, object>)(args)
+      const active: ActivePlan = { plan, completed: false }
+      activePlans.set(context, active)
+      const result = await (next as SerializeHandler<object, object>)({ ...args, input: plan.input })
+      if (!active.completed) {
+        // The response step was not in the chain: never hand back what we did not verify.
+        throw new ClientOperationError(
+          'ERR_UNSUPPORTED_OPERATION',
+          `${context.commandName}: the response bypassed the decryption step of the encrypted client; was the middleware stack changed?`,
+        )
+      }
+      return result
+    }
+}
+
+function decryptResponse(next: Handler, context: HandlerExecutionContext): Handler {
+  return async (rawArgs) => {
+    const active = activePlans.get(context)
+    if (active === undefined) return next(rawArgs)
+    const { plan } = active
+    let result: { output: object; response: unknown }
+    try {
+      result = (await (next as DeserializeHandler<object, object>)(rawArgs as DeserializeHandlerArguments<object>)) as typeof result
+    } catch (error) {
+      throw plan.completeError === undefined ? error : await plan.completeError(error)
+    }
+    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output)
+    active.completed = true
+    return { ...result, output }
+  }
+}
