@@ -57,6 +57,14 @@ export class TablePolicy {
     return sortKeyName === undefined ? [partitionKeyName] : [partitionKeyName, sortKeyName]
   }
 
+  /** Unsigned attributes the config names (DO_NOTHING actions and allowedUnsignedAttributes). */
+  get namedUnsignedAttributes(): string[] {
+    const doNothing = Object.entries(this.config.attributeActionsOnEncrypt)
+      .filter(([, action]) => action === 'DO_NOTHING')
+      .map(([name]) => name)
+    return [...new Set([...doNothing, ...(this.config.allowedUnsignedAttributes ?? [])])]
+  }
+
   refuseLegacyParameters(input: object, command: string, where = command): void {
     for (const parameter of LEGACY_PARAMETERS) {
       if ((input as Record<string, unknown>)[parameter] !== undefined) {

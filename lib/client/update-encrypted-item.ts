@@ -3,12 +3,12 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClientOperationError, ConfigError } from '../errors'
 import type { Item } from '../types'
+import type { Directive } from './handlers/types'
 import { registrationOf, withDirective } from './middleware'
 
 /** An item as the DocumentClient shows it: plain JavaScript values. */
@@ -26,13 +26,12 @@ export interface UpdateEncryptedItemParams<T> {
   maxAttempts?: number
 }
 
-const HEADER = 'aws_dbe_head'
-
 /**
  * Safe read-modify-write of signed and encrypted attributes: read (strongly consistent), verify, decrypt,
  * `update`, re-encrypt and sign, and write back only if the stored item is still the one that was read.
  * Every write of an encrypted item has a fresh header (new message id), so an unchanged `aws_dbe_head`
- * proves that nobody wrote in between. On a conflict it starts over; after `maxAttempts` it fails with ERR_CONFLICT.
+ * proves that no signed attribute changed in between; unsigned attributes are compared one by one
+ * (see `unchangedSince`). On a conflict it starts over; after `maxAttempts` it fails with ERR_CONFLICT.
  */
 export function updateEncryptedItem(client: DynamoDBDocumentClient, params: UpdateEncryptedItemParams<DocumentItem>): Promise<DocumentItem>
 export function updateEncryptedItem(client: DynamoDBClient, params: UpdateEncryptedItemParams<Item>): Promise<Item>
@@ -65,14 +64,9 @@ export async function updateEncryptedItem(
     if (typeof next !== 'object' || next === null) {
       throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', `updateEncryptedItem on table "${TableName}": update() must return the whole new item.`)
     }
-    const header = stored?.[HEADER]?.B
-    // Written only if the item is still exactly the one read: same header, or still absent.
-    const condition: Condition =
-      header === undefined
-        ? { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': table.policy.keyAttributes[0] } }
-        : { ConditionExpression: '#head = :head', ExpressionAttributeNames: { '#head': HEADER } }
     try {
-      await io.put(TableName, next, condition, header, { requireKey: key })
+      // The encrypting middleware adds the condition that the stored item is still the one read.
+      await io.put(TableName, next, { replaceExactly: { key, stored } })
       return next as DocumentItem | Item
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error
@@ -86,14 +80,9 @@ export async function updateEncryptedItem(
   )
 }
 
-interface Condition {
-  ConditionExpression: string
-  ExpressionAttributeNames: Record<string, string>
-}
-
 interface ItemIo {
   get(tableName: string, key: unknown, directive: { onVerifiedRead: (read: { key: Item; stored: Item | undefined }) => void }): Promise<unknown>
-  put(tableName: string, item: object, condition: Condition, header: Uint8Array | undefined, directive: { requireKey: Item }): Promise<void>
+  put(tableName: string, item: object, directive: Directive): Promise<void>
 }
 
 function lowLevelIo(client: DynamoDBClient): ItemIo {
@@ -102,10 +91,8 @@ function lowLevelIo(client: DynamoDBClient): ItemIo {
       const command = withDirective(new GetItemCommand({ TableName, Key: key as Item, ConsistentRead: true }), directive)
       return (await client.send(command)).Item
     },
-    async put(TableName, item, condition, header, directive) {
-      const values: Record<string, AttributeValue> | undefined = header === undefined ? undefined : { ':head': { B: header } }
-      const command = new PutItemCommand({ TableName, Item: item as Item, ...condition, ExpressionAttributeValues: values })
-      await client.send(withDirective(command, directive))
+    async put(TableName, item, directive) {
+      await client.send(withDirective(new PutItemCommand({ TableName, Item: item as Item }), directive))
     },
   }
 }
@@ -116,10 +103,8 @@ function documentIo(client: DynamoDBDocumentClient): ItemIo {
       const command = withDirective(new GetCommand({ TableName, Key: key as DocumentItem, ConsistentRead: true }), directive)
       return (await client.send(command)).Item
     },
-    async put(TableName, item, condition, header, directive) {
-      const values = header === undefined ? undefined : { ':head': header }
-      const command = new PutCommand({ TableName, Item: item as DocumentItem, ...condition, ExpressionAttributeValues: values })
-      await client.send(withDirective(command, directive))
+    async put(TableName, item, directive) {
+      await client.send(withDirective(new PutCommand({ TableName, Item: item as DocumentItem }), directive))
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { PutItemCommandInput, PutItemCommandOutput } from '@aws-sdk/client-dynamodb'
 import { ClientOperationError } from '../../errors'
 import { keyFingerprint } from '../item-key'
+import { unchangedSince } from '../optimistic-condition'
 import { decryptItemInError } from './shared'
 import type { CommandHandler } from './types'
 
@@ -12,16 +13,17 @@ export const putItem: CommandHandler<PutItemCommandInput> = async (input, tables
   table.policy.refuseLegacyParameters(input, COMMAND)
   table.policy.refuseEncryptedReferences(input.ConditionExpression, input.ExpressionAttributeNames, COMMAND, 'ConditionExpression')
   const item = input.Item ?? {}
-  const requiredKey = directive?.requireKey
-  if (requiredKey !== undefined && keyFingerprint(item, table.policy.keyAttributes) !== keyFingerprint(requiredKey, table.policy.keyAttributes)) {
+  const replace = directive?.replaceExactly
+  if (replace !== undefined && keyFingerprint(item, table.policy.keyAttributes) !== keyFingerprint(replace.key, table.policy.keyAttributes)) {
     throw new ClientOperationError(
       'ERR_UNSUPPORTED_OPERATION',
-      `updateEncryptedItem on table "${table.name}": update() changed the key from ${table.describe(requiredKey)} to ${table.describe(item)}; ` +
+      `updateEncryptedItem on table "${table.name}": update() changed the key from ${table.describe(replace.key)} to ${table.describe(item)}; ` +
         'return the item with its key unchanged (to move an item, put the new one and delete the old one).',
     )
   }
+  const condition = replace === undefined ? {} : unchangedSince(replace.stored, table.policy)
   return {
-    input: { ...input, Item: await table.encrypt(item, COMMAND) },
+    input: { ...input, ...condition, Item: await table.encrypt(item, COMMAND) },
     async completeOutput(output) {
       const { Attributes } = output as PutItemCommandOutput
       return Attributes === undefined ? output : { ...output, Attributes: await table.decrypt(Attributes, COMMAND) }

@@ -11,8 +11,8 @@ export interface Tables {
 export interface Directive {
   /** GetItem: receives the request key and the stored item once it verified. */
   onVerifiedRead?(read: { key: Item; stored: Item | undefined }): void
-  /** PutItem: the item's key must equal this one. */
-  requireKey?: Item
+  /** PutItem: write only if the stored item is still `stored` (absent when undefined), and keep `key`. */
+  replaceExactly?: { key: Item; stored: Item | undefined }
 }
 
 /** How one request to a configured table is sent and how its response is turned back. */
