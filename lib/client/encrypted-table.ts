@@ -52,14 +52,16 @@ export class EncryptedTable {
   /** Verifies and decrypts a stored item; the error names the table, the item key and, for index reads, the index. */
   async decrypt(stored: Item, command: string, indexName?: string): Promise<Item> {
     const where = `${command} on table "${this.name}"${indexName === undefined ? '' : ` index "${indexName}"`}, item ${this.describe(stored)}`
+    const absentFromIndex = indexName === undefined ? [] : this.absentSignedAttributes(stored)
     if (indexName !== undefined && (stored[HEADER] === undefined || stored[FOOTER] === undefined)) {
-      throw this.incompleteIndex(where, indexName)
+      throw this.incompleteIndex(where, indexName, [HEADER, FOOTER].filter((name) => stored[name] === undefined))
     }
     try {
       return await this.crypto.decryptItem(stored)
     } catch (error) {
-      if (indexName !== undefined && error instanceof EncryptorError && error.code === 'ERR_LEGEND_MISMATCH') {
-        throw this.incompleteIndex(where, indexName, error)
+      // An index projecting too little looks like a deleted attribute; say which is more likely, keep the cause.
+      if (indexName !== undefined && error instanceof ItemVerificationError && absentFromIndex.length > 0) {
+        throw this.incompleteIndex(where, indexName, absentFromIndex, error)
       }
       throw withContext(
         error,
@@ -69,13 +71,19 @@ export class EncryptedTable {
     }
   }
 
-  private incompleteIndex(where: string, indexName: string, cause?: unknown): ClientOperationError {
+  private absentSignedAttributes(stored: Item): string[] {
+    return Object.keys(this.policy.configuredActions).filter((name) => {
+      const kind = this.policy.classify(name)
+      return (kind === 'SIGNED' || kind === 'ENCRYPTED') && stored[name] === undefined
+    })
+  }
+
+  private incompleteIndex(where: string, indexName: string, absent: string[], cause?: unknown): ClientOperationError {
     return new ClientOperationError(
       'ERR_PROJECTION_INCOMPLETE',
-      `${where}: the index does not return every attribute the item's signature covers` +
-        `${cause === undefined ? ` (${HEADER} and ${FOOTER} are missing)` : ' (or the item was altered)'}, so it cannot be verified. ` +
-        `Project ALL attributes into index "${indexName}", or INCLUDE ${HEADER}, ${FOOTER} and every signed attribute; ` +
-        'or query the table itself.',
+      `${where}: the index did not return ${absent.join(', ')}, which the item's signature ${cause === undefined ? 'needs' : 'may cover'}, ` +
+        `so the item cannot be verified${cause === undefined ? '' : ' (if the item has none of them, it was altered)'}. ` +
+        `Project ALL attributes into index "${indexName}", or INCLUDE ${HEADER}, ${FOOTER} and every signed attribute; or read the table itself.`,
       { cause },
     )
   }

@@ -57,6 +57,10 @@ export class TablePolicy {
     return sortKeyName === undefined ? [partitionKeyName] : [partitionKeyName, sortKeyName]
   }
 
+  get configuredActions(): Readonly<Record<string, string>> {
+    return this.config.attributeActionsOnEncrypt
+  }
+
   /** Unsigned attributes the config names (DO_NOTHING actions and allowedUnsignedAttributes). */
   get namedUnsignedAttributes(): string[] {
     const doNothing = Object.entries(this.config.attributeActionsOnEncrypt)
