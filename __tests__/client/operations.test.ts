@@ -226,6 +226,15 @@ describe('low-level EncryptedDynamoDBClient', () => {
     expect((await client.send(new GetItemCommand({ TableName: table, Key: key('rep', 'a') }))).Item).toEqual({ ...item, 'aws:rep:updateregion': { S: 'eu-west-1' } })
   })
 
+  it('an item carrying aws_dbe_* attributes is refused on write', async () => {
+    const error = await client.send(new PutItemCommand({ TableName: table, Item: { ...sampleItem('reserved', 'a'), aws_dbe_head: { B: new Uint8Array(8) } } })).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isEncryptorError(error, 'ERR_RESERVED_ATTRIBUTE')).toBe(true)
+    expect(await rawGet(plain, table, 'reserved', 'a')).toBeUndefined()
+  })
+
   it('tables that are not configured pass through untouched', async () => {
     const other = await createOrdersTable(plain)
     try {

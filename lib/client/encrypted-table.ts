@@ -25,17 +25,21 @@ function withContext(error: unknown, prefix: string, fallback: () => EncryptorEr
 
 /** One configured table: its policy and its (cached) item encryptor. */
 export class EncryptedTable {
-  readonly policy: TablePolicy
-
   constructor(
     readonly name: string,
-    policy: TablePolicy,
+    readonly policy: TablePolicy,
     private readonly crypto: ItemCrypto,
-  ) {
-    this.policy = policy
-  }
+  ) {}
 
   async encrypt(item: Item, command: string): Promise<Item> {
+    // The encryptor refuses these too; checked here as well because the header and footer must never come from the caller.
+    const reserved = Object.keys(item).find((name) => this.policy.classify(name) === 'RESERVED')
+    if (reserved !== undefined) {
+      throw new ItemInputError(
+        'ERR_RESERVED_ATTRIBUTE',
+        `${command} on table "${this.name}", item ${this.describe(item)}: "${reserved}" is reserved for the encryption header, footer and beacons; remove it from the item.`,
+      )
+    }
     // Global tables 2017.11.29 write aws:rep:* themselves; a client that echoes them back would confuse replication.
     const writable = Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith(REPLICATION_PREFIX)))
     try {
