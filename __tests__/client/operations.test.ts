@@ -235,6 +235,18 @@ describe('low-level EncryptedDynamoDBClient', () => {
     expect(await rawGet(plain, table, 'reserved', 'a')).toBeUndefined()
   })
 
+  it('if the decryption step is removed from the stack, reads fail instead of returning ciphertext', async () => {
+    const item = sampleItem('stack', 'a')
+    await client.send(new PutItemCommand({ TableName: table, Item: item }))
+    const broken = await encryptedLowLevelClient(plain, { tables: { [table]: ordersConfig() } })
+    try {
+      expect(broken.middlewareStack.remove('dbeDecryptResponse')).toBe(true)
+      await expectRefused(broken.send(new GetItemCommand({ TableName: table, Key: key('stack', 'a') })), /bypassed the decryption step/)
+    } finally {
+      broken.destroy()
+    }
+  })
+
   it('tables that are not configured pass through untouched', async () => {
     const other = await createOrdersTable(plain)
     try {
