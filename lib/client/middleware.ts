@@ -1,11 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import type {
-  DeserializeHandler,
-  DeserializeHandlerArguments,
-  HandlerExecutionContext,
-  SerializeHandler,
-  SerializeHandlerArguments,
-} from '@smithy/types'
 import { ClientOperationError, ConfigError } from '../errors'
 import type { EncryptionConfig } from '../types'
 import { planRequest } from './commands'
@@ -77,7 +70,20 @@ export function withDirective<C extends { middlewareStack: unknown }>(command: C
   return command
 }
 
-// The stack's own types are generic over every command's input and output; ours handle them as plain objects.
+/*
+ * The stack's own types are generic over every command's input and output; our steps see them as plain
+ * objects, so they are typed here by the few fields they use.
+ */
+interface HandlerExecutionContext {
+  commandName?: string
+}
+interface HandlerArguments {
+  input: object
+}
+interface HandlerResult {
+  output: object
+  response: unknown
+}
 type Handler = (args: unknown) => Promise<unknown>
 interface RelativeStack {
   add(middleware: (next: Handler, context: HandlerExecutionContext) => Handler, options: object): void
@@ -89,12 +95,12 @@ const passThrough = (next: Handler): Handler => next
 function encryptRequest(tables: Tables) {
   return (next: Handler, context: HandlerExecutionContext): Handler =>
     async (rawArgs) => {
-      const args = rawArgs as SerializeHandlerArguments<object>
+      const args = rawArgs as HandlerArguments
       const plan = await planRequest(context.commandName, args.input, tables, directives.get(context))
-      if (plan === undefined) return (next as SerializeHandler<object, object>)(args)
+      if (plan === undefined) return next(args)
       const active: ActivePlan = { plan, completed: false }
       activePlans.set(context, active)
-      const result = await (next as SerializeHandler<object, object>)({ ...args, input: plan.input })
+      const result = await next({ ...args, input: plan.input })
       if (!active.completed) {
         // The response step was not in the chain: never hand back what we did not verify.
         throw new ClientOperationError(
@@ -111,9 +117,9 @@ function decryptResponse(next: Handler, context: HandlerExecutionContext): Handl
     const active = activePlans.get(context)
     if (active === undefined) return next(rawArgs)
     const { plan } = active
-    let result: { output: object; response: unknown }
+    let result: HandlerResult
     try {
-      result = (await (next as DeserializeHandler<object, object>)(rawArgs as DeserializeHandlerArguments<object>)) as typeof result
+      result = (await next(rawArgs)) as HandlerResult
     } catch (error) {
       throw plan.completeError === undefined ? error : await plan.completeError(error)
     }
