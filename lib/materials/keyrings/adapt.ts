@@ -1,0 +1,184 @@
+import {
+  AlgorithmSuiteIdentifier,
+  EncryptedDataKey,
+  KeyringNode,
+  NodeAlgorithmSuite,
+  NodeDecryptionMaterial,
+  NodeEncryptionMaterial,
+  unwrapDataKey,
+} from '@aws-crypto/client-node'
+import { ConfigError, KeyringError } from '../../errors'
+import type { DbeKeyring, EncryptionContext, Keyring, WrappedIntermediateKey } from '../keyring'
+import { describeEncryptedDataKey, describeError } from './diagnostics'
+
+/** An EDK as the materials layer offers it for unwrapping; `wrappedKey` is the provider part only. */
+export interface UnwrapCandidate {
+  providerId: string
+  providerInfo: Uint8Array
+  wrappedKey: Uint8Array
+}
+
+export interface KeyringNodeAdapterOptions {
+  /** Names the keyring in error messages, e.g. `awsKmsMrkKeyring(arn:aws:kms:…)`. */
+  description: string
+  /**
+   * Why this keyring will not try a candidate, or `undefined` to try it. Lets a builder that knows its key explain a
+   * mismatch (wrong key, account outside the discovery filter) instead of reporting the ESDK's generic failure,
+   * and skips a call to the keyring for EDKs it could never decrypt.
+   */
+  skipReason?: (candidate: UnwrapCandidate) => string | undefined
+}
+
+/**
+ * The ESDK keyring wraps one 32-byte key, not a message data key. 0x0478 is the ESDK's committing suite with a 32-byte
+ * key and no signature, so keyrings neither add to the encryption context nor ask for a signing key.
+ */
+const WRAPPING_SUITE = new NodeAlgorithmSuite(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY)
+
+export function isDbeKeyring(keyring: unknown): keyring is DbeKeyring {
+  return typeof keyring === 'object' && keyring !== null && (keyring as Partial<DbeKeyring>).kind === 'dbe-keyring'
+}
+
+const adapters = new WeakMap<KeyringNode, DbeKeyring>()
+
+/**
+ * The keyring the materials layer works with, for any keyring a user may configure: keyrings of this library pass
+ * through; a `KeyringNode` from `@aws-crypto/client-node` is adapted (once per keyring instance).
+ */
+export function toDbeKeyring(keyring: Keyring): DbeKeyring {
+  if (isDbeKeyring(keyring)) return keyring
+  if (keyring instanceof KeyringNode) {
+    let adapter = adapters.get(keyring)
+    if (adapter === undefined) {
+      adapter = adaptKeyringNode(keyring, { description: keyring.constructor.name || 'KeyringNode' })
+      adapters.set(keyring, adapter)
+    }
+    return adapter
+  }
+  throw new ConfigError(
+    'ERR_CONFIG_INVALID',
+    'keyring: expected a keyring built by this library (awsKmsMrkKeyring, rawAesKeyring, hierarchicalKeyring, …) or a ' +
+      `KeyringNode from @aws-crypto/client-node, got ${describeValue(keyring)}. If you passed a KeyringNode, check that ` +
+      'only one copy of @aws-crypto/client-node is installed (npm ls @aws-crypto/client-node).',
+  )
+}
+
+/** Adapts an ESDK keyring with a description (and optionally an EDK filter) chosen by a builder of this library. */
+export function adaptKeyringNode(keyring: KeyringNode, options: KeyringNodeAdapterOptions): DbeKeyring {
+  return new KeyringNodeAdapter(keyring, options)
+}
+
+class KeyringNodeAdapter implements DbeKeyring {
+  readonly kind = 'dbe-keyring' as const
+
+  constructor(
+    private readonly keyring: KeyringNode,
+    private readonly options: KeyringNodeAdapterOptions,
+  ) {}
+
+  async wrapIntermediateKeys(encryptionContext: EncryptionContext): Promise<WrappedIntermediateKey[]> {
+    // No data key in the material, so the keyring generates one: that key is the intermediate key.
+    const material = new NodeEncryptionMaterial(WRAPPING_SUITE, encryptionContext)
+    try {
+      try {
+        await this.keyring.onEncrypt(material)
+      } catch (error) {
+        throw new KeyringError('ERR_KEYRING', `${this.options.description} could not wrap a new intermediate key: ${describeError(error)}`, {
+          cause: error,
+        })
+      }
+      const edks = material.encryptedDataKeys
+      if (!material.hasUnencryptedDataKey || edks.length === 0) {
+        throw new KeyringError(
+          'ERR_KEYRING',
+          `${this.options.description} returned no encrypted data key on encrypt; use a keyring that can encrypt (not a discovery keyring).`,
+        )
+      }
+      const intermediateKey = copyDataKey(material)
+      try {
+        // A client-node multi-keyring wraps this one generated key under each of its keys. Every EDK is still valid
+        // DB-ESDK, but they share one intermediate key where the MPL makes one per wrapping key; our own builders
+        // wrap one key each.
+        return edks.map((edk) => ({
+          providerId: edk.providerId,
+          providerInfo: providerInfoBytes(edk),
+          wrappedKey: Buffer.from(edk.encryptedDataKey),
+          intermediateKey: Buffer.from(intermediateKey),
+        }))
+      } finally {
+        intermediateKey.fill(0)
+      }
+    } finally {
+      material.zeroUnencryptedDataKey()
+    }
+  }
+
+  async unwrapIntermediateKey(
+    encryptionContext: EncryptionContext,
+    candidates: ReadonlyArray<UnwrapCandidate>,
+  ): Promise<{ index: number; intermediateKey: Buffer }> {
+    const failures: string[] = []
+    const errors: unknown[] = []
+    // One EDK per call, in stored order: the caller needs the index of the EDK that opened, and ESDK keyrings do not say.
+    for (const [index, candidate] of candidates.entries()) {
+      const skipReason = this.options.skipReason?.(candidate)
+      if (skipReason !== undefined) {
+        failures.push(`EDK #${index} (${describeEncryptedDataKey(candidate)}): ${skipReason}`)
+        continue
+      }
+      const material = new NodeDecryptionMaterial(WRAPPING_SUITE, encryptionContext)
+      try {
+        await this.keyring.onDecrypt(material, [toEncryptedDataKey(candidate)])
+        if (material.hasValidKey()) return { index, intermediateKey: copyDataKey(material) }
+        // Raw keyrings report nothing when an EDK is not theirs or fails to authenticate.
+        failures.push(`EDK #${index} (${describeEncryptedDataKey(candidate)}): not this keyring's key, or the wrapped key or encryption context does not authenticate`)
+      } catch (error) {
+        errors.push(error)
+        failures.push(`EDK #${index} (${describeEncryptedDataKey(candidate)}): ${describeError(error)}`)
+      } finally {
+        material.zeroUnencryptedDataKey()
+      }
+    }
+    throw new KeyringError(
+      'ERR_NO_DECRYPTABLE_KEY',
+      candidates.length === 0
+        ? `${this.options.description}: the item has no encrypted data keys to decrypt.`
+        : `${this.options.description} could not decrypt any of the item's ${candidates.length} encrypted data key(s): ` +
+            `${failures.join('; ')}. The reader needs a keyring holding one of the writer's keys, and the same logical ` +
+            'table name and partition/sort key names as the writer (they are part of the encryption context).',
+      errors.length > 0 ? { cause: new AggregateError(errors, 'keyring errors per encrypted data key') } : undefined,
+    )
+  }
+}
+
+/** The material's key as a Buffer owned by the caller, who zeroes it. */
+function copyDataKey(material: NodeEncryptionMaterial | NodeDecryptionMaterial): Buffer {
+  const dataKey = material.getUnencryptedDataKey()
+  const exported = unwrapDataKey(dataKey)
+  const copy = Buffer.alloc(exported.byteLength)
+  copy.set(exported)
+  // A KeyObject exports a fresh copy that is ours to wipe; a plain Uint8Array is wiped by zeroUnencryptedDataKey.
+  if (!(dataKey instanceof Uint8Array)) exported.fill(0)
+  return copy
+}
+
+/** The raw provider info: `providerInfo` is a lossy UTF-8 decoding for binary infos (raw AES), `rawInfo` is exact. */
+function providerInfoBytes(edk: EncryptedDataKey): Uint8Array {
+  return edk.rawInfo !== undefined ? Buffer.from(edk.rawInfo) : Buffer.from(edk.providerInfo, 'utf8')
+}
+
+function toEncryptedDataKey(candidate: UnwrapCandidate): EncryptedDataKey {
+  const rawInfo = Buffer.from(candidate.providerInfo)
+  return new EncryptedDataKey({
+    providerId: candidate.providerId,
+    providerInfo: rawInfo.toString('utf8'),
+    rawInfo,
+    encryptedDataKey: Buffer.from(candidate.wrappedKey),
+  })
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  return `an object of class ${(value as object).constructor?.name ?? 'Object'}`
+}

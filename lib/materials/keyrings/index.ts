@@ -1,0 +1,2 @@
+export { toDbeKeyring, isDbeKeyring } from './adapt'
+export { rawAesKeyring, type RawAesKeyringOptions } from './raw-aes'
