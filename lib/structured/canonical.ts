@@ -1,0 +1,40 @@
+import { encodeStrictUtf8 } from './encryption-context'
+
+/** Depth of every DynamoDB attribute path: items are flat maps of top-level attributes. */
+const TOP_LEVEL_DEPTH = 1n
+const MAP_SELECTOR = 0x24 // '$'
+
+function u64(value: bigint): Buffer {
+  const out = Buffer.alloc(8)
+  out.writeBigUInt64BE(value, 0)
+  return out
+}
+
+/**
+ * Canonical path of a top-level attribute (also its AES-GCM AAD):
+ * `UTF8(table) || u64(1) || '$' || u64(UTF-16 length of name) || UTF8(name)`.
+ * The length counts UTF-16 code units because DB-ESDK's Dafny strings are UTF-16.
+ */
+export function canonicalPath(logicalTableName: string, attributeName: string): Buffer {
+  return Buffer.concat([
+    encodeStrictUtf8(logicalTableName, 'logical table name'),
+    u64(TOP_LEVEL_DEPTH),
+    Buffer.from([MAP_SELECTOR]),
+    u64(BigInt(attributeName.length)),
+    encodeStrictUtf8(attributeName, `attribute name "${attributeName}"`),
+  ])
+}
+
+/**
+ * Canonical attribute order, i.e. the byte order of canonical paths: shorter names (in UTF-16 code
+ * units) first, ties broken by UTF-8 bytes. It orders the legend, field-key offsets and the hash.
+ */
+export function compareCanonical(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+}
+
+/** The names in canonical order (a new array). */
+export function sortCanonical(names: Iterable<string>): string[] {
+  return [...names].sort(compareCanonical)
+}

@@ -1,0 +1,143 @@
+import { ItemInputError, ItemVerificationError } from '../errors'
+
+/** Encryption context: UTF-8 string pairs, as the materials and the header carry them. */
+export type EncryptionContextMap = Record<string, string>
+
+const MAX_U16 = 0xffff
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Byte order of UTF-8 encodings, which is what every DB-ESDK reader uses for encryption-context keys. */
+function compareBytes(a: Buffer, b: Buffer): number {
+  return Buffer.compare(a, b)
+}
+
+interface EncodedPair {
+  key: Buffer
+  value: Buffer
+}
+
+function encodePairs(context: EncryptionContextMap): EncodedPair[] {
+  const pairs: EncodedPair[] = []
+  for (const [key, value] of Object.entries(context)) {
+    if (typeof value !== 'string') {
+      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context value for key "${key}" is not a string.`)
+    }
+    const keyBytes = encodeStrictUtf8(key, 'key')
+    const valueBytes = encodeStrictUtf8(value, `value of key "${key}"`)
+    if (keyBytes.length > MAX_U16 || valueBytes.length > MAX_U16) {
+      throw new ItemInputError(
+        'ERR_INVALID_ATTRIBUTE_VALUE',
+        `Encryption context entry "${key.slice(0, 64)}" is longer than 65535 UTF-8 bytes; shorten the key attribute value or name.`,
+      )
+    }
+    pairs.push({ key: keyBytes, value: valueBytes })
+  }
+  pairs.sort((a, b) => compareBytes(a.key, b.key))
+  for (let i = 1; i < pairs.length; i++) {
+    // Distinct JS strings can only collide in UTF-8 if one held a lone surrogate, which encodeStrictUtf8 refuses.
+    if (compareBytes(pairs[i - 1].key, pairs[i].key) === 0) {
+      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context has the key "${pairs[i].key.toString('utf8')}" twice.`)
+    }
+  }
+  if (pairs.length > MAX_U16) {
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context has ${pairs.length} entries; at most 65535 fit.`)
+  }
+  return pairs
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+/** UTF-8 of a string that must round-trip exactly (a lone surrogate would silently become U+FFFD). */
+export function encodeStrictUtf8(text: string, what: string): Buffer {
+  if (LONE_SURROGATE.test(text)) {
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The ${what} contains a lone UTF-16 surrogate and cannot be encoded as UTF-8.`)
+  }
+  return Buffer.from(text, 'utf8')
+}
+
+/** Decode UTF-8 strictly; malformed bytes are refused rather than replaced. */
+export function decodeStrictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+function writePairs(pairs: EncodedPair[], withCount: boolean): Buffer {
+  let size = withCount ? 2 : 0
+  for (const pair of pairs) size += 4 + pair.key.length + pair.value.length
+  const out = Buffer.alloc(size)
+  let offset = 0
+  if (withCount) offset = out.writeUInt16BE(pairs.length, offset)
+  for (const pair of pairs) {
+    offset = out.writeUInt16BE(pair.key.length, offset)
+    offset += pair.key.copy(out, offset)
+    offset = out.writeUInt16BE(pair.value.length, offset)
+    offset += pair.value.copy(out, offset)
+  }
+  return out
+}
+
+/**
+ * Header / canonical-hash form: u16 count (always present, `00 00` when empty), then pairs
+ * sorted by key UTF-8 bytes, each `u16 len || key || u16 len || value`.
+ */
+export function serializeEncryptionContext(context: EncryptionContextMap): Buffer {
+  return writePairs(encodePairs(context), true)
+}
+
+/**
+ * The MPL's EncryptionContextToAAD: the same bytes as the header form, except that an
+ * empty context gives zero bytes (no count).
+ */
+export function serializeEncryptionContextAsAad(context: EncryptionContextMap): Buffer {
+  const pairs = encodePairs(context)
+  return pairs.length === 0 ? Buffer.alloc(0) : writePairs(pairs, true)
+}
+
+function headerError(message: string): ItemVerificationError {
+  return new ItemVerificationError('ERR_HEADER_INVALID', `Encrypted item header: ${message}`)
+}
+
+/**
+ * Strict reader of the header form at `offset`: every length within bounds, valid UTF-8,
+ * keys strictly increasing by UTF-8 bytes. Returns the context and the offset just after it.
+ */
+export function parseEncryptionContext(bytes: Uint8Array, offset: number): { context: EncryptionContextMap; end: number } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let cursor = offset
+  const need = (n: number, what: string): void => {
+    if (cursor + n > buf.length) throw headerError(`the encryption context is truncated in the ${what}.`)
+  }
+  need(2, 'pair count')
+  const count = buf.readUInt16BE(cursor)
+  cursor += 2
+  // Each pair takes at least 4 bytes, so a count that cannot fit is refused before any work.
+  if (count * 4 > buf.length - cursor) throw headerError(`the encryption context claims ${count} pairs, more than its bytes can hold.`)
+  const context: EncryptionContextMap = Object.create(null) as EncryptionContextMap
+  let previousKey: Buffer | undefined
+  for (let i = 0; i < count; i++) {
+    need(2, 'key length')
+    const keyLength = buf.readUInt16BE(cursor)
+    cursor += 2
+    need(keyLength, 'key')
+    const keyBytes = buf.subarray(cursor, cursor + keyLength)
+    cursor += keyLength
+    need(2, 'value length')
+    const valueLength = buf.readUInt16BE(cursor)
+    cursor += 2
+    need(valueLength, 'value')
+    const valueBytes = buf.subarray(cursor, cursor + valueLength)
+    cursor += valueLength
+    if (previousKey !== undefined && compareBytes(previousKey, keyBytes) >= 0) {
+      throw headerError('encryption context keys are not in strictly increasing order.')
+    }
+    previousKey = keyBytes
+    const key = decodeStrictUtf8(keyBytes)
+    const value = decodeStrictUtf8(valueBytes)
+    if (key === undefined || value === undefined) throw headerError('an encryption context entry is not valid UTF-8.')
+    context[key] = value
+  }
+  return { context: { ...context }, end: cursor }
+}

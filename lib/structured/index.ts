@@ -1,0 +1,4 @@
+export * from './encryption-context'
+export * from './normalize-number'
+export * from './serialize'
+export * from './canonical'
