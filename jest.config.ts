@@ -11,6 +11,9 @@ const config: Config = {
   testTimeout: 60_000,
   maxWorkers: 2,
   setupFiles: ['<rootDir>/__tests__/setup/env.ts'],
+  // One DynamoDB Local for the run; tests find it in process.env.DYNAMODB_ENDPOINT.
+  globalSetup: '<rootDir>/__tests__/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/__tests__/setup/global-teardown.ts',
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 }
 
