@@ -1,0 +1,194 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { ConfigError, KeyringError } from '../../errors'
+import { serializeEncryptionContextAsAad } from '../../structured/encryption-context'
+import type { BranchKeyMaterials, BranchKeyStore } from '../branch-key-store'
+import type { DbeKeyring, EncryptionContext, WrappedIntermediateKey } from '../keyring'
+import { BranchKeyCache } from './branch-key-cache'
+import { bytesToUuid, UUID_BYTES, uuidToBytes } from './uuid'
+
+export interface HierarchicalKeyringOptions {
+  /** The branch key that wraps new items, and the only one whose EDKs this keyring opens. */
+  branchKeyId: string
+  keyStore: BranchKeyStore
+  /** How long a branch key fetched from the store is reused; default 600 s. 0 disables the cache. */
+  cacheTtlSeconds?: number
+  /** Most branch key versions kept at once; default 1000. */
+  cacheCapacity?: number
+}
+
+export const HIERARCHY_PROVIDER_ID = 'aws-kms-hierarchy'
+const PROVIDER_ID_BYTES = Buffer.from(HIERARCHY_PROVIDER_ID, 'utf8')
+
+const SALT_LENGTH = 16
+const IV_LENGTH = 12
+const KEY_LENGTH = 32
+const TAG_LENGTH = 16
+/** salt || iv || version || ct || tag */
+export const HIERARCHY_WRAPPED_KEY_LENGTH = SALT_LENGTH + IV_LENGTH + UUID_BYTES + KEY_LENGTH + TAG_LENGTH
+
+const DEFAULT_TTL_SECONDS = 600
+const DEFAULT_CACHE_CAPACITY = 1000
+const MAX_TTL_SECONDS = 24 * 60 * 60
+
+/**
+ * The AWS KMS hierarchical keyring of the Material Providers Library: each intermediate key is wrapped under a key
+ * derived from a branch key (per EDK, from a fresh salt), so KMS is only called when a branch key is fetched.
+ * EDK: providerId `aws-kms-hierarchy`, providerInfo = UTF-8 branch key id, ciphertext =
+ * `salt(16) || iv(12) || version(16 raw UUID bytes) || AES-256-GCM(intermediate key)(32) || tag(16)`.
+ */
+export function hierarchicalKeyring(options: HierarchicalKeyringOptions): DbeKeyring {
+  const { branchKeyId, keyStore, cacheTtlSeconds = DEFAULT_TTL_SECONDS, cacheCapacity = DEFAULT_CACHE_CAPACITY } =
+    options ?? ({} as HierarchicalKeyringOptions)
+  if (typeof branchKeyId !== 'string' || branchKeyId === '') {
+    throw new ConfigError('ERR_CONFIG_INVALID', 'hierarchicalKeyring: branchKeyId must be a non-empty string.')
+  }
+  if (
+    typeof keyStore !== 'object' ||
+    keyStore === null ||
+    typeof keyStore.getActiveBranchKey !== 'function' ||
+    typeof keyStore.getBranchKeyVersion !== 'function'
+  ) {
+    throw new ConfigError('ERR_CONFIG_INVALID', 'hierarchicalKeyring: keyStore must be a BranchKeyStore (for example staticBranchKeyStore(...)).')
+  }
+  if (!Number.isFinite(cacheTtlSeconds) || cacheTtlSeconds < 0 || cacheTtlSeconds > MAX_TTL_SECONDS) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `hierarchicalKeyring: cacheTtlSeconds must be between 0 and ${MAX_TTL_SECONDS}, got ${String(cacheTtlSeconds)}.`)
+  }
+  if (!Number.isSafeInteger(cacheCapacity) || cacheCapacity < 0) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `hierarchicalKeyring: cacheCapacity must be a non-negative integer, got ${String(cacheCapacity)}.`)
+  }
+  return new HierarchicalKeyring(branchKeyId, keyStore, new BranchKeyCache(cacheTtlSeconds, cacheCapacity))
+}
+
+class HierarchicalKeyring implements DbeKeyring {
+  readonly kind = 'dbe-keyring' as const
+  private readonly branchKeyIdBytes: Buffer
+
+  constructor(
+    private readonly branchKeyId: string,
+    private readonly keyStore: BranchKeyStore,
+    private readonly cache: BranchKeyCache,
+  ) {
+    this.branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
+  }
+
+  async wrapIntermediateKeys(encryptionContext: EncryptionContext): Promise<WrappedIntermediateKey[]> {
+    const contextAad = serializeEncryptionContextAsAad(encryptionContext)
+    const branchKey = await this.activeBranchKey()
+    const version = uuidToBytes(branchKey.branchKeyVersion, `branch key store: version of branch key "${this.branchKeyId}"`)
+    requireKeyLength(branchKey, this.branchKeyId)
+
+    const salt = randomBytes(SALT_LENGTH)
+    const iv = randomBytes(IV_LENGTH)
+    const intermediateKey = randomBytes(KEY_LENGTH)
+    const wrappingKey = deriveWrappingKey(branchKey.branchKey, salt)
+    try {
+      const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv, { authTagLength: TAG_LENGTH })
+      cipher.setAAD(wrappingAad(this.branchKeyIdBytes, version, contextAad))
+      const ciphertext = Buffer.concat([cipher.update(intermediateKey), cipher.final()])
+      return [
+        {
+          providerId: HIERARCHY_PROVIDER_ID,
+          providerInfo: Buffer.from(this.branchKeyIdBytes),
+          wrappedKey: Buffer.concat([salt, iv, version, ciphertext, cipher.getAuthTag()]),
+          intermediateKey,
+        },
+      ]
+    } finally {
+      wrappingKey.fill(0)
+    }
+  }
+
+  async unwrapIntermediateKey(
+    encryptionContext: EncryptionContext,
+    candidates: ReadonlyArray<{ providerId: string; providerInfo: Uint8Array; wrappedKey: Uint8Array }>,
+  ): Promise<{ index: number; intermediateKey: Buffer }> {
+    const contextAad = serializeEncryptionContextAsAad(encryptionContext)
+    const failures: string[] = []
+    for (const [index, candidate] of candidates.entries()) {
+      if (candidate.providerId !== HIERARCHY_PROVIDER_ID || !this.branchKeyIdBytes.equals(candidate.providerInfo)) continue
+      if (candidate.wrappedKey.byteLength !== HIERARCHY_WRAPPED_KEY_LENGTH) {
+        failures.push(`EDK #${index}: wrapped key is ${candidate.wrappedKey.byteLength} bytes, expected ${HIERARCHY_WRAPPED_KEY_LENGTH}`)
+        continue
+      }
+      const wrapped = Buffer.from(candidate.wrappedKey.buffer, candidate.wrappedKey.byteOffset, candidate.wrappedKey.byteLength)
+      const salt = wrapped.subarray(0, SALT_LENGTH)
+      const iv = wrapped.subarray(SALT_LENGTH, SALT_LENGTH + IV_LENGTH)
+      const version = wrapped.subarray(SALT_LENGTH + IV_LENGTH, SALT_LENGTH + IV_LENGTH + UUID_BYTES)
+      const ciphertext = wrapped.subarray(SALT_LENGTH + IV_LENGTH + UUID_BYTES, HIERARCHY_WRAPPED_KEY_LENGTH - TAG_LENGTH)
+      const tag = wrapped.subarray(HIERARCHY_WRAPPED_KEY_LENGTH - TAG_LENGTH)
+
+      let branchKey: BranchKeyMaterials
+      try {
+        branchKey = await this.branchKeyVersion(bytesToUuid(version))
+        requireKeyLength(branchKey, this.branchKeyId)
+      } catch (error) {
+        failures.push(`EDK #${index}: ${error instanceof Error ? error.message : String(error)}`)
+        continue
+      }
+      const wrappingKey = deriveWrappingKey(branchKey.branchKey, salt)
+      const decipher = createDecipheriv('aes-256-gcm', wrappingKey, iv, { authTagLength: TAG_LENGTH })
+      wrappingKey.fill(0)
+      decipher.setAAD(wrappingAad(this.branchKeyIdBytes, version, contextAad))
+      decipher.setAuthTag(tag)
+      const intermediateKey = decipher.update(ciphertext)
+      try {
+        decipher.final()
+        return { index, intermediateKey }
+      } catch {
+        intermediateKey.fill(0)
+        failures.push(`EDK #${index}: the wrapped key does not authenticate under branch key version ${bytesToUuid(version)} and this encryption context`)
+      }
+    }
+    throw new KeyringError(
+      'ERR_NO_DECRYPTABLE_KEY',
+      failures.length === 0
+        ? `hierarchicalKeyring(${this.branchKeyId}): the item has no encrypted data key for branch key "${this.branchKeyId}". ` +
+            'Configure the branch key id the item was written with.'
+        : `hierarchicalKeyring(${this.branchKeyId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
+            'The reader needs the writer\'s branch key and the same logical table name and partition/sort key names.',
+    )
+  }
+
+  private activeBranchKey(): Promise<BranchKeyMaterials> {
+    return this.cache.get(`active\u0000${this.branchKeyId}`, async () => checked(await this.keyStore.getActiveBranchKey(this.branchKeyId), this.branchKeyId))
+  }
+
+  private branchKeyVersion(version: string): Promise<BranchKeyMaterials> {
+    return this.cache.get(`version\u0000${this.branchKeyId}\u0000${version}`, async () => {
+      const materials = checked(await this.keyStore.getBranchKeyVersion(this.branchKeyId, version), this.branchKeyId)
+      if (materials.branchKeyVersion.toLowerCase() !== version) {
+        throw new KeyringError('ERR_KEYRING', `The branch key store returned version ${materials.branchKeyVersion} of "${this.branchKeyId}" when asked for ${version}.`)
+      }
+      return materials
+    })
+  }
+}
+
+/** A store answer for another branch key id would wrap under the wrong key; refuse it rather than trust the store. */
+function checked(materials: BranchKeyMaterials, branchKeyId: string): BranchKeyMaterials {
+  if (materials === null || typeof materials !== 'object' || materials.branchKeyId !== branchKeyId) {
+    throw new KeyringError('ERR_KEYRING', `The branch key store returned a key for another branch key id when asked for "${branchKeyId}".`)
+  }
+  return materials
+}
+
+function requireKeyLength(materials: BranchKeyMaterials, branchKeyId: string): void {
+  if (!(materials.branchKey instanceof Uint8Array) || materials.branchKey.byteLength !== KEY_LENGTH) {
+    throw new KeyringError('ERR_KEYRING', `The branch key store returned a branch key for "${branchKeyId}" that is not ${KEY_LENGTH} bytes.`)
+  }
+}
+
+/**
+ * NIST SP 800-108 KDF in counter mode with HMAC-SHA256, one block: `HMAC(branchKey, u32(1) || label || 0x00 || salt
+ * || u32(256))` with the provider id as label and the EDK's salt as context.
+ */
+function deriveWrappingKey(branchKey: Uint8Array, salt: Uint8Array): Buffer {
+  const counter = Buffer.from([0, 0, 0, 1])
+  const outputBits = Buffer.from([0, 0, 1, 0])
+  return createHmac('sha256', branchKey).update(counter).update(PROVIDER_ID_BYTES).update(Buffer.from([0])).update(salt).update(outputBits).digest()
+}
+
+/** `"aws-kms-hierarchy" || branchKeyId || version(16) || serialized encryption context` */
+function wrappingAad(branchKeyId: Uint8Array, version: Uint8Array, contextAad: Uint8Array): Buffer {
+  return Buffer.concat([PROVIDER_ID_BYTES, branchKeyId, version, contextAad])
+}

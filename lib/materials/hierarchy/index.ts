@@ -1,0 +1,2 @@
+export { hierarchicalKeyring, HIERARCHY_PROVIDER_ID, type HierarchicalKeyringOptions } from './hierarchical-keyring'
+export { staticBranchKeyStore, type StaticBranchKeyStoreOptions } from './static-branch-key-store'
