@@ -1,0 +1,75 @@
+import { createCipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { ItemInputError } from '../errors'
+import { COMMITMENT_LENGTH, MESSAGE_ID_LENGTH } from './header'
+
+const KEY_LENGTH = 32
+const NONCE_LENGTH = 12
+/** RFC 5869 "no salt": HashLen zero bytes, which Node derives from an empty salt. */
+const NO_SALT = Buffer.alloc(0)
+const COMMIT_KEY_LABEL = Buffer.from('AWS_DBE_COMMIT_KEY', 'ascii')
+const FIELD_ROOT_KEY_LABEL = Buffer.from('AWS_DBE_DERIVE_KEY', 'ascii')
+const FIELD_KEY_LABEL = Buffer.from('AwsDbeField', 'ascii')
+const FIELD_KEY_LENGTH_BYTE = 0x2c // 44: the keystream length, part of the counter block
+const FIELD_KEYSTREAM_LENGTH = KEY_LENGTH + NONCE_LENGTH
+/** Each field takes 3 AES blocks of keystream; 3 * offset must stay below 2^32. */
+export const MAX_FIELD_OFFSET = 1431655764
+
+function checkKeyInputs(pdk: Uint8Array, messageId: Uint8Array): void {
+  if (pdk.length !== KEY_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The plaintext data key must be ${KEY_LENGTH} bytes, not ${pdk.length}.`)
+  if (messageId.length !== MESSAGE_ID_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The message id must be ${MESSAGE_ID_LENGTH} bytes, not ${messageId.length}.`)
+}
+
+function hkdfSha512(ikm: Uint8Array, label: Buffer, messageId: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha512', ikm, NO_SALT, Buffer.concat([label, messageId]), KEY_LENGTH))
+}
+
+/** HKDF-SHA512(PDK, no salt, "AWS_DBE_COMMIT_KEY" || messageId, 32). */
+export function deriveCommitKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
+  checkKeyInputs(pdk, messageId)
+  return hkdfSha512(pdk, COMMIT_KEY_LABEL, messageId)
+}
+
+/** HMAC-SHA512 of the header body, truncated to 32 bytes (the shipped code, not the spec's SHA-384). */
+export function computeCommitment(commitKey: Uint8Array, headerBody: Uint8Array): Buffer {
+  return createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, COMMITMENT_LENGTH)
+}
+
+/** Constant-time check of a stored commitment. */
+export function verifyCommitment(commitKey: Uint8Array, headerBody: Uint8Array, commitment: Uint8Array): boolean {
+  const expected = computeCommitment(commitKey, headerBody)
+  return commitment.length === expected.length && timingSafeEqual(expected, commitment)
+}
+
+/** HKDF-SHA512(PDK, no salt, "AWS_DBE_DERIVE_KEY" || messageId, 32). */
+export function deriveFieldRootKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
+  checkKeyInputs(pdk, messageId)
+  return hkdfSha512(pdk, FIELD_ROOT_KEY_LABEL, messageId)
+}
+
+export interface FieldKey {
+  /** AES-256-GCM key. */
+  key: Buffer
+  /** 12-byte GCM nonce. */
+  iv: Buffer
+}
+
+/**
+ * Key and nonce of the encrypted field numbered `offset` (in canonical order): the first 44 bytes of
+ * AES-256-CTR keystream under the field root key from the block "AwsDbeField" || 0x2C || u32(3·offset).
+ * Bytes 0..32 are the key, 32..44 the nonce.
+ */
+export function deriveFieldKey(fieldRootKey: Uint8Array, offset: number): FieldKey {
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_FIELD_OFFSET) {
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Field offset ${offset} is out of range; an item can hold at most ${MAX_FIELD_OFFSET + 1} encrypted attributes.`)
+  }
+  if (fieldRootKey.length !== KEY_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The field root key must be ${KEY_LENGTH} bytes.`)
+  const counterBlock = Buffer.alloc(16)
+  FIELD_KEY_LABEL.copy(counterBlock, 0)
+  counterBlock[FIELD_KEY_LABEL.length] = FIELD_KEY_LENGTH_BYTE
+  counterBlock.writeUInt32BE(3 * offset, 12)
+  const cipher = createCipheriv('aes-256-ctr', fieldRootKey, counterBlock)
+  const keystream = Buffer.concat([cipher.update(Buffer.alloc(FIELD_KEYSTREAM_LENGTH)), cipher.final()])
+  const fieldKey = { key: Buffer.from(keystream.subarray(0, KEY_LENGTH)), iv: Buffer.from(keystream.subarray(KEY_LENGTH, FIELD_KEYSTREAM_LENGTH)) }
+  keystream.fill(0)
+  return fieldKey
+}

@@ -1,0 +1,140 @@
+import { ECDH, createPublicKey, generateKeyPair, sign, verify } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { ItemVerificationError } from '../errors'
+import { SIGNATURE_LENGTH } from './footer'
+
+const CURVE = 'P-384'
+const OPENSSL_CURVE = 'secp384r1'
+const COORDINATE_LENGTH = 48
+const COMPRESSED_POINT_LENGTH = 1 + COORDINATE_LENGTH
+/** Standard base64 with padding of a 49-byte compressed point. */
+const COMPRESSED_KEY_BASE64 = /^[A-Za-z0-9+/]{68}$/
+/** Order n of the P-384 group. */
+const P384_ORDER = BigInt('0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973')
+/** Each attempt yields 103 bytes with probability about 1/2 before and most of the rest after the s flip. */
+const MAX_SIGNING_ATTEMPTS = 64
+
+export interface SigningKeyPair {
+  privateKey: KeyObject
+  /** Value of the `aws-crypto-public-key` encryption-context entry: base64 of the SEC1 compressed point. */
+  publicKeyCompressedBase64: string
+}
+
+/** A fresh ECDSA P-384 key pair, generated on the libuv thread pool. */
+export function generateSigningKeyPair(): Promise<SigningKeyPair> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('ec', { namedCurve: CURVE }, (error, publicKey, privateKey) => {
+      if (error) reject(error)
+      else resolve({ privateKey, publicKeyCompressedBase64: compressPublicKey(publicKey) })
+    })
+  })
+}
+
+/** SEC1 compressed form (02/03 || x) of a P-384 public key, as standard base64 (68 characters). */
+export function compressPublicKey(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' })
+  if (jwk.crv !== CURVE || jwk.x === undefined || jwk.y === undefined) throw new TypeError('compressPublicKey expects a P-384 public key')
+  const x = Buffer.from(jwk.x, 'base64url')
+  const y = Buffer.from(jwk.y, 'base64url')
+  return Buffer.concat([Buffer.from([(y[y.length - 1] & 1) === 1 ? 0x03 : 0x02]), x]).toString('base64')
+}
+
+function badPublicKey(problem: string): ItemVerificationError {
+  return new ItemVerificationError('ERR_SIGNATURE_INVALID', `The item's aws-crypto-public-key ${problem}; the item cannot be verified.`)
+}
+
+/** Decodes the `aws-crypto-public-key` value into a verification key; anything malformed is a typed error. */
+export function decodeCompressedPublicKey(publicKeyCompressedBase64: string): KeyObject {
+  if (typeof publicKeyCompressedBase64 !== 'string' || !COMPRESSED_KEY_BASE64.test(publicKeyCompressedBase64)) {
+    throw badPublicKey('is not 68 characters of base64')
+  }
+  const compressed = Buffer.from(publicKeyCompressedBase64, 'base64')
+  if (compressed.length !== COMPRESSED_POINT_LENGTH || compressed.toString('base64') !== publicKeyCompressedBase64 || (compressed[0] !== 0x02 && compressed[0] !== 0x03)) {
+    throw badPublicKey('is not a canonical SEC1 compressed P-384 point')
+  }
+  let uncompressed: Buffer
+  try {
+    uncompressed = ECDH.convertKey(compressed, OPENSSL_CURVE, undefined, undefined, 'uncompressed') as Buffer
+  } catch (cause) {
+    throw new ItemVerificationError('ERR_SIGNATURE_INVALID', "The item's aws-crypto-public-key is not a point on P-384; the item cannot be verified.", { cause })
+  }
+  const x = uncompressed.subarray(1, 1 + COORDINATE_LENGTH).toString('base64url')
+  const y = uncompressed.subarray(1 + COORDINATE_LENGTH).toString('base64url')
+  try {
+    return createPublicKey({ key: { kty: 'EC', crv: CURVE, x, y }, format: 'jwk' })
+  } catch (cause) {
+    throw new ItemVerificationError('ERR_SIGNATURE_INVALID', "The item's aws-crypto-public-key was refused as a P-384 key; the item cannot be verified.", { cause })
+  }
+}
+
+function signOnce(privateKey: KeyObject, canonicalHash: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    sign('sha384', canonicalHash, { key: privateKey, dsaEncoding: 'der' }, (error, signature) => {
+      if (error) reject(error)
+      else resolve(signature)
+    })
+  })
+}
+
+/**
+ * ECDSA P-384 / SHA-384 over the canonical hash, DER-encoded in exactly 103 bytes as every DB-ESDK
+ * reader expects: if a signature has another length, use the equally valid (r, n − s); if that
+ * does not fit either, sign again.
+ */
+export async function signCanonicalHash(privateKey: KeyObject, canonicalHash: Uint8Array): Promise<Buffer> {
+  for (let attempt = 0; attempt < MAX_SIGNING_ATTEMPTS; attempt++) {
+    const signature = await signOnce(privateKey, canonicalHash)
+    if (signature.length === SIGNATURE_LENGTH) return signature
+    const { r, s } = decodeDerSignature(signature)
+    const flipped = encodeDerSignature(r, P384_ORDER - s)
+    if (flipped.length === SIGNATURE_LENGTH) return flipped
+  }
+  throw new ItemVerificationError('ERR_SIGNATURE_INVALID', `Could not produce a ${SIGNATURE_LENGTH}-byte ECDSA signature in ${MAX_SIGNING_ATTEMPTS} attempts.`)
+}
+
+/** Verifies a DER ECDSA P-384 signature over the canonical hash, off the event loop. */
+export async function verifyCanonicalHash(publicKeyCompressedBase64: string, canonicalHash: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const publicKey = decodeCompressedPublicKey(publicKeyCompressedBase64)
+  return new Promise((resolve) => {
+    try {
+      verify('sha384', canonicalHash, { key: publicKey, dsaEncoding: 'der' }, signature, (error, valid) => {
+        resolve(error ? false : valid)
+      })
+    } catch {
+      // Malformed DER is simply an invalid signature.
+      resolve(false)
+    }
+  })
+}
+
+// --- minimal DER for ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (lengths < 128 for P-384)
+
+function readInteger(der: Buffer, offset: number): { value: bigint; end: number } {
+  if (der[offset] !== 0x02) throw new TypeError('ECDSA signature: expected an INTEGER')
+  const length = der[offset + 1]
+  const start = offset + 2
+  if (length === undefined || length >= 0x80 || start + length > der.length) throw new TypeError('ECDSA signature: bad INTEGER length')
+  return { value: BigInt(`0x${der.subarray(start, start + length).toString('hex') || '0'}`), end: start + length }
+}
+
+export function decodeDerSignature(der: Buffer): { r: bigint; s: bigint } {
+  if (der[0] !== 0x30 || der[1] !== der.length - 2) throw new TypeError('ECDSA signature: expected a short-form SEQUENCE')
+  const r = readInteger(der, 2)
+  const s = readInteger(der, r.end)
+  if (s.end !== der.length) throw new TypeError('ECDSA signature: trailing bytes')
+  return { r: r.value, s: s.value }
+}
+
+function encodeInteger(value: bigint): Buffer {
+  let hex = value.toString(16)
+  if (hex.length % 2 === 1) hex = `0${hex}`
+  let bytes = Buffer.from(hex, 'hex')
+  // DER INTEGERs are signed: a set high bit needs a leading zero byte.
+  if ((bytes[0] & 0x80) !== 0) bytes = Buffer.concat([Buffer.from([0]), bytes])
+  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes])
+}
+
+export function encodeDerSignature(r: bigint, s: bigint): Buffer {
+  const body = Buffer.concat([encodeInteger(r), encodeInteger(s)])
+  return Buffer.concat([Buffer.from([0x30, body.length]), body])
+}
