@@ -8,7 +8,7 @@ const OPENSSL_CURVE = 'secp384r1'
 const COORDINATE_LENGTH = 48
 const COMPRESSED_POINT_LENGTH = 1 + COORDINATE_LENGTH
 /** Standard base64 with padding of a 49-byte compressed point. */
-const COMPRESSED_KEY_BASE64 = /^[A-Za-z0-9+/]{68}$/
+const COMPRESSED_KEY_BASE64 = /^[A-Za-z0-9+/]{66}==$/
 /** Order n of the P-384 group. */
 const P384_ORDER = BigInt('0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973')
 /** Each attempt yields 103 bytes with probability about 1/2 before and most of the rest after the s flip. */
