@@ -25,6 +25,7 @@ export type ErrorCode =
   // keys and keyrings
   | 'ERR_KEYRING'
   | 'ERR_NO_DECRYPTABLE_KEY'
+  | 'ERR_BRANCH_KEY_NOT_FOUND'
   // client integration
   | 'ERR_UNSUPPORTED_OPERATION'
   | 'ERR_PROJECTION_INCOMPLETE'
