@@ -1,0 +1,145 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
+import { createLocalGlobalTable } from '../../local'
+import { checkDemoMrk, createDemoMrk } from './key-setup'
+import { checkAwsGlobalTable } from './aws-table'
+import type { Cleanup } from './cleanup'
+import { DemoFailure, explain } from './failure'
+import { formatKmsCalls, formatMs } from './format'
+import { demoPermissions, formatPermissions } from './iam'
+import { KmsCallLog } from './kms-call-log'
+import type { DemoOutput } from './output'
+import type { AwsDemoPlan, DemoPlan, LocalDemoPlan } from './plan'
+import { DEMO_KEY_SCHEMA, demoTableInput, toAttributeValues, type DemoRecord, type TableKeySchema } from './record'
+import { regionClients } from './regions'
+import { runDirection, type DirectionResult } from './scenario'
+import { dynamodbAdminClients, kmsAdminClients, openServices, type DemoServices } from './services'
+
+/** How long the demo waits for things that take time; AWS is slower than the local stack by orders of magnitude. */
+const WAITS = {
+  local: { key: { pollMs: 50, timeoutMs: 30_000 }, replication: { pollMs: 25, timeoutMs: 15_000 } },
+  aws: {
+    key: { pollMs: 2_000, timeoutMs: 5 * 60_000 },
+    table: { pollMs: 5_000, tableTimeoutMs: 5 * 60_000, replicaTimeoutMs: 30 * 60_000 },
+    replication: { pollMs: 250, timeoutMs: 60_000 },
+  },
+} as const
+
+/** Runs the whole demo; resolves when every check passed, throws a DemoFailure otherwise. */
+export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup): Promise<void> {
+  const started = Date.now()
+  const { bold, dim, ok } = out.style
+  const [first, second] = plan.regions
+  out.line(bold(`dynamodb-item-encryptor demo: one multi-Region key, one global table, ${first} and ${second}`))
+  out.line()
+
+  if (plan.mode === 'aws') {
+    out.line(bold('IAM permissions this run needs'))
+    for (const line of formatPermissions(demoPermissions(plan))) out.line(`  ${line}`)
+    out.line(dim(plan.create ? '  --create: missing replicas of the key and of the table are created; nothing is deleted but the demo items.' : '  Nothing is created or deleted but the demo items (pass --create to create a missing key replica or table).'))
+    out.line()
+  }
+
+  out.line(bold('Setup'))
+  const progress = (line: string) => out.line(`  ${line}`)
+  const services = await openServices(plan, cleanup)
+  progress(`DynamoDB      ${services.dynamodb.endpoint ?? 'regional endpoints'}  (${services.dynamodb.origin})`)
+  progress(`KMS           ${services.kms.endpoint ?? 'regional endpoints'}  (${services.kms.origin})`)
+
+  const setup = plan.mode === 'aws' ? await setUpAws(plan, services, cleanup, progress) : await setUpLocal(plan, services, cleanup, progress)
+  progress(`Table config  one for both Regions: key ARN ${setup.primaryArn} (the primary);`)
+  progress(`              each Region's client builds its keyring as awsKmsMrkKeyring({ keyArn, region })`)
+  out.line()
+
+  const log = new KmsCallLog()
+  const clients = plan.regions.map((region) =>
+    regionClients({ region, tableName: plan.tableName, schema: setup.schema, keyArn: setup.primaryArn, dynamodb: services.dynamodb, kms: services.kms, log }, cleanup),
+  )
+  const written: { key: DemoRecord; region: string }[] = []
+  const context = {
+    tableName: plan.tableName,
+    schema: setup.schema,
+    primaryArn: setup.primaryArn,
+    log,
+    replication: plan.mode === 'aws' ? WAITS.aws.replication : WAITS.local.replication,
+    ...(services.kmsServerCalls === undefined ? {} : { serverCalls: services.kmsServerCalls }),
+    onWrite: (key: DemoRecord, region: string) => written.push({ key, region }),
+    out,
+  }
+  const results: DirectionResult[] = []
+  try {
+    results.push(await runDirection(context, clients[0], clients[1], `Direction 1 of 2: write in ${first}, read in ${second}`))
+    results.push(await runDirection(context, clients[1], clients[0], `Direction 2 of 2: write in ${second}, read in ${first}`))
+  } finally {
+    if (plan.mode === 'aws') await deleteDemoItems(plan, services, cleanup, written, out)
+  }
+
+  out.line(bold('KMS calls, per client and Region'))
+  for (const client of clients) {
+    const calls = log.all().filter((call) => call.client === client.kmsClient)
+    out.line(`  ${client.kmsClient}`)
+    for (const line of formatKmsCalls(calls)) out.line(`    ${line}`)
+  }
+  out.line()
+  out.line(
+    `${ok('OK')}  both directions decrypted with the reading Region's own replica key; no client called KMS outside its Region. ` +
+      dim(`(${formatMs(Date.now() - started)})`),
+  )
+}
+
+interface Setup {
+  primaryArn: string
+  schema: TableKeySchema
+}
+
+async function setUpLocal(plan: LocalDemoPlan, services: DemoServices, cleanup: Cleanup, progress: (line: string) => void): Promise<Setup> {
+  const kms = kmsAdminClients(services.kms, cleanup)
+  const primaryArn = await phase('Creating the multi-Region key', () => createDemoMrk(kms, plan.regions, WAITS.local.key, progress))
+  await phase('Creating the global table', async () => {
+    const { endpoint, credentials } = services.dynamodb
+    if (endpoint === undefined || credentials === undefined) throw new Error('no local DynamoDB endpoint')
+    const table = await createLocalGlobalTable({ endpoint, credentials, regions: [...plan.regions], table: demoTableInput(plan.tableName) })
+    cleanup.add('global-table replication', () => table.close())
+  })
+  progress(`Global table  ${plan.tableName} in ${plan.regions.join(' and ')}  (created; stream NEW_AND_OLD_IMAGES, replicated both ways)`)
+  return { primaryArn, schema: DEMO_KEY_SCHEMA }
+}
+
+async function setUpAws(plan: AwsDemoPlan, services: DemoServices, cleanup: Cleanup, progress: (line: string) => void): Promise<Setup> {
+  const permissionsHint = 'The credentials lack a permission: compare with the IAM permissions listed at the top.'
+  const kms = kmsAdminClients(services.kms, cleanup)
+  const ddb = dynamodbAdminClients(services.dynamodb, cleanup)
+  const primaryArn = await phase(
+    'Checking the multi-Region key',
+    () => checkDemoMrk(kms, plan.keyArn, plan.regions, { create: plan.create, wait: WAITS.aws.key, progress }),
+    permissionsHint,
+  )
+  const schema = await phase('Checking the global table', () => checkAwsGlobalTable(ddb, plan, WAITS.aws.table, progress), permissionsHint)
+  return { primaryArn, schema }
+}
+
+/** On AWS the table is the user's: remove the demo's own items (from the Region that wrote each; the deletes replicate). */
+async function deleteDemoItems(
+  plan: AwsDemoPlan,
+  services: DemoServices,
+  cleanup: Cleanup,
+  written: readonly { key: DemoRecord; region: string }[],
+  out: DemoOutput,
+): Promise<void> {
+  const ddb = dynamodbAdminClients(services.dynamodb, cleanup)
+  for (const { key, region } of written) {
+    try {
+      await ddb(region).send(new DeleteItemCommand({ TableName: plan.tableName, Key: toAttributeValues(key) }))
+    } catch (error) {
+      out.line(`  could not delete the demo item ${JSON.stringify(key)} in ${region}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+}
+
+async function phase<T>(name: string, action: () => Promise<T>, permissionsHint?: string): Promise<T> {
+  try {
+    return await action()
+  } catch (error) {
+    if (error instanceof DemoFailure) throw error
+    throw explain(name, error, permissionsHint === undefined ? {} : { permissionsHint })
+  }
+}
