@@ -9,3 +9,20 @@ export {
   type DiscoveryFilter,
   type RawAesKeyringOptions,
 } from './materials/keyrings'
+
+// item encryptor, hierarchical keyring, errors, public types
+export { ItemEncryptor, type ItemEncryptorConfig } from './item'
+export { hierarchicalKeyring, staticBranchKeyStore, type HierarchicalKeyringOptions, type StaticBranchKeyStoreOptions } from './materials/hierarchy'
+export type { BranchKeyMaterials, BranchKeyStore } from './materials/branch-key-store'
+export type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, WrappedIntermediateKey } from './materials/keyring'
+export {
+  ClientOperationError,
+  ConfigError,
+  EncryptorError,
+  ItemInputError,
+  ItemVerificationError,
+  KeyringError,
+  isEncryptorError,
+  type ErrorCode,
+} from './errors'
+export type { AlgorithmSuiteId, AttributeValue, CryptoAction, EncryptionConfig, Item, Keyring, TableEncryptionConfig } from './types'

@@ -34,7 +34,7 @@ export function staticBranchKeyStore(options: StaticBranchKeyStoreOptions): Bran
   const requireId = (requested: string): void => {
     if (requested !== branchKeyId) {
       throw new KeyringError(
-        'ERR_KEYRING',
+        'ERR_BRANCH_KEY_NOT_FOUND',
         `staticBranchKeyStore holds branch key "${branchKeyId}" only; branch key "${String(requested).slice(0, 128)}" was requested. ` +
           'Configure the hierarchical keyring with the branch key id of this store.',
       )
@@ -50,7 +50,7 @@ export function staticBranchKeyStore(options: StaticBranchKeyStoreOptions): Bran
       requireId(requestedId)
       if (typeof requestedVersion !== 'string' || requestedVersion.toLowerCase() !== version) {
         throw new KeyringError(
-          'ERR_KEYRING',
+          'ERR_BRANCH_KEY_NOT_FOUND',
           `staticBranchKeyStore holds version ${version} of branch key "${branchKeyId}"; version ${String(requestedVersion).slice(0, 64)} was requested. ` +
             'The item was written under another branch key version; use a key store that holds it.',
         )

@@ -1,0 +1,186 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { EncryptorError, ItemVerificationError } from '../errors'
+import type { EncryptionContext } from '../materials/keyring'
+import { getDecryptionMaterials, zeroDecryptionMaterials, type DecryptionMaterials } from '../materials/materials'
+import { sortCanonical } from '../structured/canonical'
+import { canonicalHash, type CanonicalField } from '../structured/canonical-hash'
+import { serializeEncryptionContext } from '../structured/encryption-context'
+import { decryptField, MIN_ENCRYPTED_FIELD_LENGTH } from '../structured/field-crypto'
+import { anyTagMatches, parseFooter } from '../structured/footer'
+import { LEGEND_CONTEXT, LEGEND_ENCRYPT, parseHeader, type HeaderFields } from '../structured/header'
+import { deriveCommitKey, deriveFieldKey, deriveFieldRootKey, verifyCommitment } from '../structured/keys'
+import { deserializeValue, serializeValue } from '../structured/serialize'
+import { verifyCanonicalHash } from '../structured/signature'
+import type { Item } from '../types'
+import { isSignedOnRead, pathOf, type ResolvedConfig } from './config'
+import { buildEncryptionContext, type Terminal } from './encryption-context'
+import { setAttribute } from './own-property'
+import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
+
+/** A signed attribute of the stored item, paired with its legend byte. */
+type StoredField =
+  | { name: string; legend: 'e'; stored: Buffer }
+  | { name: string; legend: 's' | 'c'; terminal: Terminal }
+
+function verificationError(code: ConstructorParameters<typeof ItemVerificationError>[0], config: ResolvedConfig, problem: string): ItemVerificationError {
+  return new ItemVerificationError(code, `Table "${config.tableLabel}": ${problem}`)
+}
+
+function own(item: Item, name: string): AttributeValue | undefined {
+  return Object.prototype.hasOwnProperty.call(item, name) ? item[name] : undefined
+}
+
+function binaryOf(value: AttributeValue | undefined): Buffer | undefined {
+  const bytes = (value as { B?: unknown } | undefined)?.B
+  if (!(bytes instanceof Uint8Array) || Object.keys(value as object).length !== 1) return undefined
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** Header and footer bytes, or the reason the item is not (or not wholly) a DB-ESDK item. */
+function envelopeOf(config: ResolvedConfig, item: Item): { header: Buffer; footer: Buffer } {
+  const head = own(item, HEADER_ATTRIBUTE)
+  const foot = own(item, FOOTER_ATTRIBUTE)
+  if (head === undefined && foot === undefined) {
+    throw verificationError('ERR_NOT_ENCRYPTED', config, `the item has neither ${HEADER_ATTRIBUTE} nor ${FOOTER_ATTRIBUTE}; it was not written encrypted.`)
+  }
+  const header = binaryOf(head)
+  if (header === undefined) throw verificationError('ERR_HEADER_INVALID', config, `${HEADER_ATTRIBUTE} is missing or not a binary (B) value.`)
+  const footer = binaryOf(foot)
+  if (footer === undefined) throw verificationError('ERR_FOOTER_INVALID', config, `${FOOTER_ATTRIBUTE} is missing or not a binary (B) value.`)
+  return { header, footer }
+}
+
+/**
+ * Pairs the item's signed attributes (canonical order) with the header legend, as DB-ESDK does: the reader's config
+ * decides what is signed, the legend what is encrypted.
+ */
+function walkLegend(config: ResolvedConfig, item: Item, header: HeaderFields): StoredField[] {
+  const names = sortCanonical(Object.keys(item).filter((name) => isSignedOnRead(config, name)))
+  const { legend } = header
+  if (names.length !== legend.length) {
+    const problem =
+      names.length > legend.length
+        ? `the item has ${names.length} signed attributes but its header lists ${legend.length}: something written unsigned is now signed (or was added): ${names.slice(legend.length).map((n) => `"${n}"`).join(', ')}.`
+        : `the header lists ${legend.length} signed attributes but the item has ${names.length}: a signed attribute was removed or the reader allows it unsigned.`
+    throw verificationError('ERR_LEGEND_MISMATCH', config, `${problem} Check allowedUnsignedAttributes/allowedUnsignedAttributePrefix against the writer's.`)
+  }
+  return names.map((name, index): StoredField => {
+    const char = legend[index]
+    const value = item[name]
+    if (char === LEGEND_ENCRYPT) {
+      const stored = binaryOf(value)
+      if (stored === undefined || stored.length < MIN_ENCRYPTED_FIELD_LENGTH) {
+        throw verificationError('ERR_LEGEND_MISMATCH', config, `attribute "${name}" is encrypted according to the header but is not a binary value of at least ${MIN_ENCRYPTED_FIELD_LENGTH} bytes.`)
+      }
+      return { name, legend: 'e', stored }
+    }
+    if (char === LEGEND_CONTEXT && header.version !== 2) {
+      throw verificationError('ERR_HEADER_INVALID', config, `attribute "${name}" is marked SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT in a version 1 header.`)
+    }
+    let terminal: Terminal
+    try {
+      terminal = serializeValue(value, name)
+    } catch (cause) {
+      throw new ItemVerificationError('ERR_SIGNATURE_INVALID', `Table "${config.tableLabel}": signed attribute "${name}" holds a value that cannot have been signed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    }
+    return { name, legend: char as 's' | 'c', terminal }
+  })
+}
+
+/** Header-stored entries plus the reader-rebuilt ones; a stored entry may not contradict a rebuilt one. */
+function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fields: readonly StoredField[]): EncryptionContext {
+  const plaintext = new Map<string, Terminal>()
+  for (const field of fields) if (field.legend !== 'e') plaintext.set(field.name, field.terminal)
+  const rebuilt = buildEncryptionContext({
+    config,
+    version: header.version,
+    terminalOf: (name) => plaintext.get(name),
+    contextAttributes: fields.filter((field) => field.legend === 'c').map((field) => field.name),
+    missingKey: (name) => {
+      throw verificationError('ERR_KEY_ATTRIBUTE_MISSING', config, `the item has no signed plaintext attribute "${name}", which its encryption context needs (partition/sort key).`)
+    },
+  })
+  const context: EncryptionContext = { ...header.storedEncryptionContext }
+  for (const [key, value] of Object.entries(rebuilt)) {
+    if (Object.prototype.hasOwnProperty.call(context, key) && context[key] !== value) {
+      throw verificationError('ERR_HEADER_INVALID', config, `the header stores encryption context key "${key}" with a value that contradicts the item.`)
+    }
+    context[key] = value
+  }
+  return context
+}
+
+export async function decryptItem(config: ResolvedConfig, item: Item): Promise<Item> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw verificationError('ERR_NOT_ENCRYPTED', config, 'decryptItem expects an item (a map of attribute names to AttributeValues).')
+  }
+  let materials: DecryptionMaterials | undefined
+  let fieldRootKey: Buffer | undefined
+  try {
+    const envelope = envelopeOf(config, item)
+    const { fields: header, body, commitment } = parseHeader(envelope.header)
+    const fields = walkLegend(config, item, header)
+    const encryptionContext = fullEncryptionContext(config, header, fields)
+
+    materials = await getDecryptionMaterials({
+      keyring: config.keyring,
+      suite: header.suite,
+      encryptionContext,
+      encryptedDataKeys: header.encryptedDataKeys,
+    })
+
+    // 1. The header is the one this data key was committed to.
+    const commitKey = deriveCommitKey(materials.plaintextDataKey, header.messageId)
+    const committed = verifyCommitment(commitKey, body, commitment)
+    commitKey.fill(0)
+    if (!committed) throw verificationError('ERR_COMMITMENT_MISMATCH', config, `the ${HEADER_ATTRIBUTE} commitment does not match; the header was altered.`)
+
+    // 2. Every signed attribute, the header and the context are what the writer tagged (and signed).
+    const footer = parseFooter(envelope.footer, header.encryptedDataKeys.length, header.suite.signed)
+    const canonicalFields: CanonicalField[] = fields.map((field) =>
+      field.legend === 'e'
+        ? { path: pathOf(config, field.name), kind: 'encrypted', bytes: field.stored }
+        : { path: pathOf(config, field.name), kind: 'plaintext', typeId: field.terminal.typeId, bytes: field.terminal.bytes },
+    )
+    const hash = canonicalHash(envelope.header, serializeEncryptionContext(encryptionContext), canonicalFields)
+    if (!anyTagMatches(materials.symmetricSigningKey, hash, footer.tags)) {
+      throw verificationError('ERR_SIGNATURE_INVALID', config, 'the recipient tag does not match: a signed attribute, the header or the footer was altered, or the reader uses another logical table name.')
+    }
+    if (header.suite.signed) {
+      const valid = footer.signature !== undefined && materials.verificationKey !== undefined && (await verifyCanonicalHash(materials.verificationKey, hash, footer.signature))
+      if (!valid) throw verificationError('ERR_SIGNATURE_INVALID', config, 'the ECDSA signature does not verify: the item was altered.')
+    }
+
+    // 3. Only now decrypt.
+    fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, header.messageId)
+    const plaintext = new Map<string, AttributeValue>()
+    let offset = 0
+    for (const field of fields) {
+      if (field.legend === 'e') {
+        const fieldKey = deriveFieldKey(fieldRootKey, offset++)
+        try {
+          const { typeId, bytes } = decryptField(fieldKey, pathOf(config, field.name), field.stored, field.name)
+          plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
+        } finally {
+          fieldKey.key.fill(0)
+        }
+      } else {
+        // What was verified, in normalized form (as DB-ESDK returns it).
+        plaintext.set(field.name, deserializeValue(field.terminal.typeId, field.terminal.bytes, field.name))
+      }
+    }
+
+    const output: Item = {}
+    for (const [name, value] of Object.entries(item)) {
+      if (isReservedName(name)) continue
+      setAttribute(output, name, plaintext.get(name) ?? value)
+    }
+    return output
+  } catch (error) {
+    if (error instanceof EncryptorError) throw error
+    throw verificationError('ERR_DECRYPTION_FAILED', config, `the item could not be verified and decrypted: ${error instanceof Error ? error.message : String(error)}`)
+  } finally {
+    fieldRootKey?.fill(0)
+    if (materials !== undefined) zeroDecryptionMaterials(materials)
+  }
+}

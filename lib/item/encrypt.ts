@@ -1,0 +1,154 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { randomBytes } from 'node:crypto'
+import { EncryptorError, ItemInputError } from '../errors'
+import { getEncryptionMaterials, zeroEncryptionMaterials } from '../materials/materials'
+import type { CanonicalField } from '../structured/canonical-hash'
+import { canonicalHash } from '../structured/canonical-hash'
+import { serializeEncryptionContext } from '../structured/encryption-context'
+import { encryptField } from '../structured/field-crypto'
+import { computeRecipientTag, encodeFooter } from '../structured/footer'
+import { encodeHeaderBody, LEGEND_CONTEXT, LEGEND_ENCRYPT, LEGEND_SIGN, MESSAGE_ID_LENGTH } from '../structured/header'
+import { computeCommitment, deriveCommitKey, deriveFieldKey, deriveFieldRootKey } from '../structured/keys'
+import { serializeValue } from '../structured/serialize'
+import { signCanonicalHash } from '../structured/signature'
+import type { Item } from '../types'
+import type { ResolvedConfig, SignedAction } from './config'
+import { buildEncryptionContext, type Terminal } from './encryption-context'
+import { pathOf } from './config'
+import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
+import { sortCanonical } from '../structured/canonical'
+import { setAttribute } from './own-property'
+
+const LEGEND_OF: Record<SignedAction, string> = {
+  ENCRYPT_AND_SIGN: LEGEND_ENCRYPT,
+  SIGN_ONLY: LEGEND_SIGN,
+  SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT: LEGEND_CONTEXT,
+}
+
+interface SignedAttribute extends Terminal {
+  name: string
+  action: SignedAction
+}
+
+/** The action of every attribute of the item, refusing what the config does not cover. */
+function planItem(config: ResolvedConfig, item: Item): SignedAttribute[] {
+  const signed: SignedAttribute[] = []
+  for (const name of Object.keys(item)) {
+    if (isReservedName(name)) {
+      throw new ItemInputError('ERR_RESERVED_ATTRIBUTE', `Table "${config.tableLabel}": attribute "${name}" uses the reserved prefix "${RESERVED_PREFIX}"; items may not contain such attributes.`)
+    }
+    const configured = config.actions.get(name)
+    const allowedUnsigned =
+      config.allowedUnsigned.has(name) || (config.allowedUnsignedPrefix !== undefined && name.startsWith(config.allowedUnsignedPrefix)) || GLOBAL_TABLE_ATTRIBUTES.has(name)
+    if (configured === undefined && !allowedUnsigned) {
+      throw new ItemInputError(
+        'ERR_ATTRIBUTE_NOT_CONFIGURED',
+        `Table "${config.tableLabel}": attribute "${name}" has no action in attributeActionsOnEncrypt and is not allowed unsigned; configure it (ENCRYPT_AND_SIGN, SIGN_ONLY, …) or add it to allowedUnsignedAttributes.`,
+      )
+    }
+    const value = item[name]
+    if (configured === undefined || configured === 'DO_NOTHING') {
+      if (typeof value !== 'object' || value === null) {
+        throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": attribute "${name}" is not an AttributeValue.`)
+      }
+      continue
+    }
+    const { typeId, bytes } = serializeValue(value, name)
+    signed.push({ name, action: configured, typeId, bytes })
+  }
+  for (const key of [config.partitionKeyName, config.sortKeyName, ...config.contextAttributes]) {
+    if (key !== undefined && !Object.prototype.hasOwnProperty.call(item, key)) {
+      const role = key === config.partitionKeyName ? 'partition key' : key === config.sortKeyName ? 'sort key' : 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT attribute'
+      throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no ${role} "${key}"; every item must carry it.`)
+    }
+  }
+  const order = sortCanonical(signed.map((attribute) => attribute.name))
+  const byName = new Map(signed.map((attribute) => [attribute.name, attribute]))
+  return order.map((name) => byName.get(name) as SignedAttribute)
+}
+
+export async function encryptItem(config: ResolvedConfig, item: Item): Promise<Item> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": encryptItem expects an item (a map of attribute names to AttributeValues).`)
+  }
+  const signed = planItem(config, item)
+  const byName = new Map(signed.map((attribute) => [attribute.name, attribute]))
+
+  const encryptionContext = buildEncryptionContext({
+    config,
+    version: config.version,
+    terminalOf: (name) => byName.get(name),
+    contextAttributes: config.contextAttributes,
+    missingKey: (name) => {
+      throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no "${name}".`)
+    },
+  })
+  for (const [key, value] of Object.entries(encryptionContext)) {
+    if (value.startsWith(RESERVED_CONTEXT_VALUE_PREFIX)) {
+      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the value of ${key} may not start with "${RESERVED_CONTEXT_VALUE_PREFIX}" (DB-ESDK refuses it).`)
+    }
+  }
+  const requiredKeys = Object.keys(encryptionContext)
+
+  const materials = await getEncryptionMaterials({
+    keyring: config.keyring,
+    suite: config.suite,
+    encryptionContext,
+    requiredEncryptionContextKeys: requiredKeys,
+  })
+  const fieldRootKeys: Buffer[] = []
+  try {
+    const required = new Set(requiredKeys)
+    const storedContext = Object.fromEntries(Object.entries(materials.encryptionContext).filter(([key]) => !required.has(key)))
+    const messageId = randomBytes(MESSAGE_ID_LENGTH)
+    const headerBody = encodeHeaderBody({
+      version: config.version,
+      suite: materials.suite,
+      messageId,
+      legend: signed.map((attribute) => LEGEND_OF[attribute.action]).join(''),
+      storedEncryptionContext: storedContext,
+      encryptedDataKeys: materials.encryptedDataKeys,
+    })
+    const commitKey = deriveCommitKey(materials.plaintextDataKey, messageId)
+    const header = Buffer.concat([headerBody, computeCommitment(commitKey, headerBody)])
+    commitKey.fill(0)
+
+    const fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, messageId)
+    fieldRootKeys.push(fieldRootKey)
+    const output: Item = {}
+    const fields: CanonicalField[] = []
+    const encrypted = new Map<string, Buffer>()
+    let offset = 0
+    for (const attribute of signed) {
+      const path = pathOf(config, attribute.name)
+      if (attribute.action === 'ENCRYPT_AND_SIGN') {
+        const fieldKey = deriveFieldKey(fieldRootKey, offset++)
+        const stored = encryptField(fieldKey, path, attribute.typeId, attribute.bytes)
+        fieldKey.key.fill(0)
+        encrypted.set(attribute.name, stored)
+        fields.push({ path, kind: 'encrypted', bytes: stored })
+      } else {
+        fields.push({ path, kind: 'plaintext', typeId: attribute.typeId, bytes: attribute.bytes })
+      }
+    }
+
+    const hash = canonicalHash(header, serializeEncryptionContext(materials.encryptionContext), fields)
+    const tags = materials.symmetricSigningKeys.map((key) => computeRecipientTag(key, hash))
+    const signature = materials.signingKey === undefined ? undefined : await signCanonicalHash(materials.signingKey, hash)
+
+    // Same attribute order as given; SIGN_ONLY and DO_NOTHING values exactly as given.
+    for (const [name, value] of Object.entries(item)) {
+      const ciphertext = encrypted.get(name)
+      setAttribute(output, name, ciphertext === undefined ? value : ({ B: ciphertext } as AttributeValue))
+    }
+    setAttribute(output, HEADER_ATTRIBUTE, { B: header })
+    setAttribute(output, FOOTER_ATTRIBUTE, { B: encodeFooter(tags, signature) })
+    return output
+  } catch (error) {
+    if (error instanceof EncryptorError) throw error
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the item could not be encrypted: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  } finally {
+    for (const key of fieldRootKeys) key.fill(0)
+    zeroEncryptionMaterials(materials)
+  }
+}
