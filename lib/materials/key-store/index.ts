@@ -1,0 +1,5 @@
+export { dynamoDbBranchKeyStore, type DynamoDbBranchKeyStore, type DynamoDbBranchKeyStoreOptions } from './dynamodb-branch-key-store'
+export type { KeyStoreKmsConfiguration } from './kms-configuration'
+export { createBranchKeyStoreTable } from './create-table'
+export { createBranchKey, type CreateBranchKeyOptions } from './create-branch-key'
+export { versionBranchKey } from './version-branch-key'
