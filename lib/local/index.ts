@@ -1,0 +1,2 @@
+// 'dynamodb-item-encryptor/local': the local stack for development and tests.
+export * from './kms'

@@ -1,0 +1,73 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { basename, dirname, join } from 'node:path'
+import { EncryptorError } from '../../errors'
+import { fromDocument, toDocument } from './store-document'
+import type { KeyStore } from './key-store'
+
+/**
+ * Reads the data file. A missing file is an empty store (undefined). A file that cannot be read back exactly is
+ * refused, and never overwritten: it may be the only copy of keys that protect someone's test data.
+ */
+export function loadStore(file: string): KeyStore | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new EncryptorError('ERR_LOCAL_STACK', `Local KMS: cannot read the data file ${file}: ${(error as Error).message}`, { cause: error })
+  }
+  try {
+    return fromDocument(JSON.parse(text))
+  } catch (error) {
+    throw new EncryptorError(
+      'ERR_LOCAL_STACK',
+      `Local KMS: the data file ${file} is corrupt (${(error as Error).message}). It was left untouched; ` +
+        'restore it from a backup, or move it away to start with an empty key store.',
+      { cause: error },
+    )
+  }
+}
+
+/**
+ * Writes the whole store atomically and durably before the change is acknowledged: a temporary file in the same
+ * folder, fsync, rename over the data file, fsync of the folder. A crash at any point leaves either the old or the
+ * new file, never a torn one. Mode 0600: the file holds key material.
+ */
+export function saveStore(file: string, store: KeyStore): void {
+  const folder = dirname(file)
+  mkdirSync(folder, { recursive: true })
+  const temporary = join(folder, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const bytes = Buffer.from(`${JSON.stringify(toDocument(store), null, 1)}\n`, 'utf8')
+  const fd = openSync(temporary, 'wx', 0o600)
+  try {
+    let written = 0
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written)
+    fsyncSync(fd)
+  } catch (error) {
+    closeSync(fd)
+    unlinkSync(temporary)
+    throw error
+  }
+  closeSync(fd)
+  try {
+    renameSync(temporary, file)
+  } catch (error) {
+    unlinkSync(temporary)
+    throw error
+  }
+  syncFolder(folder)
+}
+
+// Makes the rename itself durable. Some platforms cannot open a folder for fsync; the rename is still atomic there.
+function syncFolder(folder: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(folder, 'r')
+    fsyncSync(fd)
+  } catch {
+    // best effort
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
