@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { KMSClient } from '@aws-sdk/client-kms'
-import { startDynamoDBLocal, startLocalKms } from '../../local'
+import { DEFAULT_CREDENTIALS as LOCAL_KMS_DEFAULT_CREDENTIALS, startDynamoDBLocal, startLocalKms } from '../../local'
 import type { Cleanup } from './cleanup'
 import { explain } from './failure'
 import type { DemoPlan } from './plan'
@@ -28,9 +28,6 @@ export interface DemoServices {
 
 /** DynamoDB Local keeps one database per access key id and Region; any alphanumeric id works. */
 export const LOCAL_DYNAMODB_CREDENTIALS: Credentials = { accessKeyId: 'demo', secretAccessKey: 'demo' }
-
-/** What `dynamodb-item-encryptor kms` accepts unless told otherwise (the docker-compose service runs it so). */
-export const LOCAL_KMS_DEFAULT_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' }
 
 /** Starts (or connects to) DynamoDB and KMS as the plan says; everything started is registered in `cleanup`. */
 export async function openServices(plan: DemoPlan, cleanup: Cleanup): Promise<DemoServices> {
