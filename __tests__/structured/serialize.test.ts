@@ -217,6 +217,9 @@ describe('invalid input is refused with ERR_INVALID_ATTRIBUTE_VALUE naming the a
     ['empty map key', { M: { '': { S: 'x' } } }, 'map key of 0'],
     ['not an object', 'text', 'AttributeValue'],
     ['null', null, 'AttributeValue'],
+    ['hole in a list', { L: [, { S: 'a' }] }, 'MyAttr[0]'],
+    ['hole in SS', { SS: ['a', , 'b'] }, 'string'],
+    ['undefined map value', { M: { k: undefined } }, 'MyAttr.k'],
   ] as Array<[string, unknown, string]>)('%s', (_label, value, detail) => {
     const error = errorOf(() => serializeValue(value as AttributeValue, 'MyAttr'))
     expect(error).toBeInstanceOf(ItemInputError)
@@ -228,6 +231,10 @@ describe('invalid input is refused with ERR_INVALID_ATTRIBUTE_VALUE naming the a
   it('names the nested path of a bad value', () => {
     const error = errorOf(() => serializeValue({ M: { list: { L: [{ S: 'ok' }, { N: 'bad' }] } } }, 'Top'))
     expect(error.message).toContain('Top.list[1]')
+  })
+
+  it('accepts a Buffer as binary', () => {
+    expect(serializeValue({ B: Buffer.from([1, 2]) }, 'attr').bytes.toString('hex')).toBe('0102')
   })
 
   it('ignores type keys whose value is undefined', () => {

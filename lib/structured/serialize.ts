@@ -91,14 +91,20 @@ function expectString(value: unknown, path: string, what: string): string {
   return value
 }
 
+/** Realm-independent: Buffers and Uint8Arrays from another realm (e.g. a test VM) qualify too. */
+function isUint8Array(value: unknown): value is Uint8Array {
+  return Object.prototype.toString.call(value) === '[object Uint8Array]'
+}
+
 function expectBinary(value: unknown, path: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw inputError(path, 'must hold binary data as a Uint8Array')
+  if (!isUint8Array(value)) throw inputError(path, 'must hold binary data as a Uint8Array')
   return value
 }
 
+/** A dense copy: holes in a sparse array become `undefined` and are refused, never silently skipped. */
 function expectArray(value: unknown, path: string, what: string): unknown[] {
   if (!Array.isArray(value)) throw inputError(path, `must hold an array of ${what}`)
-  return value
+  return Array.from(value as unknown[])
 }
 
 function utf8(text: string, path: string): Buffer {
@@ -195,7 +201,7 @@ function encodeList(elements: unknown[], path: string, depth: number): Buffer {
 
 function encodeMap(content: unknown, path: string, depth: number): Buffer {
   checkContainerDepth(path, depth)
-  if (content === null || typeof content !== 'object' || Array.isArray(content) || content instanceof Uint8Array) {
+  if (content === null || typeof content !== 'object' || Array.isArray(content) || isUint8Array(content)) {
     throw inputError(path, 'must hold an object of AttributeValues in M')
   }
   const entries = content as Record<string, unknown>

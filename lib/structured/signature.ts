@@ -1,6 +1,6 @@
 import { ECDH, createPublicKey, generateKeyPair, sign, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { ItemVerificationError } from '../errors'
+import { ItemVerificationError, KeyringError } from '../errors'
 import { SIGNATURE_LENGTH } from './footer'
 
 const CURVE = 'P-384'
@@ -33,7 +33,7 @@ export function generateSigningKeyPair(): Promise<SigningKeyPair> {
 /** SEC1 compressed form (02/03 || x) of a P-384 public key, as standard base64 (68 characters). */
 export function compressPublicKey(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' })
-  if (jwk.crv !== CURVE || jwk.x === undefined || jwk.y === undefined) throw new TypeError('compressPublicKey expects a P-384 public key')
+  if (jwk.crv !== CURVE || jwk.x === undefined || jwk.y === undefined) throw new KeyringError('ERR_KEYRING', 'The signing public key is not a P-384 key.')
   const x = Buffer.from(jwk.x, 'base64url')
   const y = Buffer.from(jwk.y, 'base64url')
   return Buffer.concat([Buffer.from([(y[y.length - 1] & 1) === 1 ? 0x03 : 0x02]), x]).toString('base64')
@@ -109,19 +109,23 @@ export async function verifyCanonicalHash(publicKeyCompressedBase64: string, can
 
 // --- minimal DER for ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (lengths < 128 for P-384)
 
+function derError(problem: string): ItemVerificationError {
+  return new ItemVerificationError('ERR_SIGNATURE_INVALID', `ECDSA signature: ${problem}.`)
+}
+
 function readInteger(der: Buffer, offset: number): { value: bigint; end: number } {
-  if (der[offset] !== 0x02) throw new TypeError('ECDSA signature: expected an INTEGER')
+  if (der[offset] !== 0x02) throw derError('expected an INTEGER')
   const length = der[offset + 1]
   const start = offset + 2
-  if (length === undefined || length >= 0x80 || start + length > der.length) throw new TypeError('ECDSA signature: bad INTEGER length')
+  if (length === undefined || length >= 0x80 || start + length > der.length) throw derError('bad INTEGER length')
   return { value: BigInt(`0x${der.subarray(start, start + length).toString('hex') || '0'}`), end: start + length }
 }
 
 export function decodeDerSignature(der: Buffer): { r: bigint; s: bigint } {
-  if (der[0] !== 0x30 || der[1] !== der.length - 2) throw new TypeError('ECDSA signature: expected a short-form SEQUENCE')
+  if (der[0] !== 0x30 || der[1] !== der.length - 2) throw derError('expected a short-form SEQUENCE')
   const r = readInteger(der, 2)
   const s = readInteger(der, r.end)
-  if (s.end !== der.length) throw new TypeError('ECDSA signature: trailing bytes')
+  if (s.end !== der.length) throw derError('trailing bytes')
   return { r: r.value, s: s.value }
 }
 
