@@ -20,7 +20,7 @@ import {
 } from './type-ids'
 import type { TypeId } from './type-ids'
 
-// bytes → AttributeValue
+// The reader: stored bytes → AttributeValue. Input may be hostile, so every length is checked before use.
 
 function corrupt(path: string, problem: string): ItemVerificationError {
   return new ItemVerificationError('ERR_DECRYPTION_FAILED', `Attribute "${path}" of the stored item cannot be read: ${problem}.`)
