@@ -78,7 +78,7 @@ export interface GeneratedCase {
  * attributes with random actions, some unsigned by name, some by the `u_` prefix.
  */
 export function itemCase(version: 1 | 2): fc.Arbitrary<GeneratedCase> {
-  const keyValue = fc.oneof(text(1, 10).map((S) => ({ S })), dynamoNumber.map((N) => ({ N })), fc.uint8Array({ minLength: 1, maxLength: 16 }).map((b) => ({ B: Buffer.from(b) })))
+  const keyValue: fc.Arbitrary<AttributeValue> = fc.oneof(text(1, 10).map((S) => ({ S })), dynamoNumber.map((N) => ({ N })), fc.uint8Array({ minLength: 1, maxLength: 16 }).map((b) => ({ B: Buffer.from(b) })))
   const actionChoices: CryptoAction[] = version === 2 ? ['ENCRYPT_AND_SIGN', 'SIGN_ONLY', 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT', 'DO_NOTHING'] : ['ENCRYPT_AND_SIGN', 'SIGN_ONLY', 'DO_NOTHING']
   const keyAction: CryptoAction = version === 2 ? 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT' : 'SIGN_ONLY'
   const name = text(1, 10).filter((n) => !RESERVED_NAMES.test(n) && !n.startsWith('u_') && n !== 'pk' && n !== 'sk')
