@@ -9,6 +9,16 @@ export {
   type DiscoveryFilter,
   type RawAesKeyringOptions,
 } from './materials/keyrings'
+export {
+  createBranchKey,
+  createBranchKeyStoreTable,
+  dynamoDbBranchKeyStore,
+  versionBranchKey,
+  type CreateBranchKeyOptions,
+  type DynamoDbBranchKeyStore,
+  type DynamoDbBranchKeyStoreOptions,
+  type KeyStoreKmsConfiguration,
+} from './materials/key-store'
 
 // item encryptor, hierarchical keyring, errors, public types
 export { ItemEncryptor, type ItemEncryptorConfig } from './item'
