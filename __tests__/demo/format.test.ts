@@ -25,6 +25,18 @@ describe('demo output formatting', () => {
     ])
   })
 
+  it('aligns a note after each value when notes are given', () => {
+    const lines = formatStoredItem(
+      { aws_dbe_foot: { B: Uint8Array.from([9]) }, email: { B: Uint8Array.from([1, 2, 3]) }, plan: { S: 'gold' } },
+      { email: 'encrypted, signed', plan: 'plaintext, signed' },
+    )
+    expect(lines).toEqual([
+      'email         B   010203 (3 bytes)  encrypted, signed',
+      'plan          S   "gold"            plaintext, signed',
+      'aws_dbe_foot  B   09 (1 byte)',
+    ])
+  })
+
   it('groups KMS calls by Region, operation, key and outcome', () => {
     const arn = 'arn:aws:kms:us-west-2:111122223333:key/mrk-1'
     const call = { client: 'c', region: 'us-west-2', operation: 'Decrypt', keyId: arn, outcome: 'ok' as const }

@@ -6,7 +6,8 @@ const SHOWN_BINARY_BYTES = 16
 /** `0a1b…` for the first bytes of a binary value, with its length: enough to see it is ciphertext. */
 export function shortBinary(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SHOWN_BINARY_BYTES)).toString('hex')
-  return bytes.byteLength > SHOWN_BINARY_BYTES ? `${hex}… (${bytes.byteLength} bytes)` : `${hex} (${bytes.byteLength} bytes)`
+  const length = `${bytes.byteLength} byte${bytes.byteLength === 1 ? '' : 's'}`
+  return bytes.byteLength > SHOWN_BINARY_BYTES ? `${hex}… (${length})` : `${hex} (${length})`
 }
 
 /** One attribute value as DynamoDB holds it: its type tag and a readable, shortened value. */
@@ -27,14 +28,23 @@ export function describeAttributeValue(value: AttributeValue): { type: string; t
   return { type: '?', text: '(unknown type)' }
 }
 
-/** Aligned `name  TYPE  value` lines; the library's own attributes (aws_dbe_*) last. */
-export function formatStoredItem(item: Record<string, AttributeValue>): string[] {
-  const names = Object.keys(item).sort((a, b) => Number(a.startsWith('aws_dbe_')) - Number(b.startsWith('aws_dbe_')) || a.localeCompare(b))
+/** Aligned `name  TYPE  value` lines, each with its note if any; the library's own attributes (aws_dbe_*) last. */
+export function formatStoredItem(item: Record<string, AttributeValue>, notes: Readonly<Record<string, string>> = {}): string[] {
+  const names = Object.keys(item).sort((a, b) => storedOrder(a) - storedOrder(b) || a.localeCompare(b))
   const width = Math.max(0, ...names.map((name) => name.length))
-  return names.map((name) => {
-    const { type, text } = describeAttributeValue(item[name])
-    return `${name.padEnd(width)}  ${type.padEnd(2)}  ${text}`
+  const described = names.map((name) => ({ name, ...describeAttributeValue(item[name]) }))
+  const textWidth = Math.max(0, ...described.map(({ text }) => text.length))
+  return described.map(({ name, type, text }) => {
+    const note = Object.hasOwn(notes, name) ? `  ${notes[name]}` : ''
+    return `${name.padEnd(width)}  ${type.padEnd(2)}  ${note === '' ? text : text.padEnd(textWidth)}${note}`
   })
+}
+
+/** The item's own attributes first, then the header and the footer, as DB-ESDK writes them. */
+function storedOrder(name: string): number {
+  if (name === 'aws_dbe_head') return 1
+  if (name === 'aws_dbe_foot') return 2
+  return name.startsWith('aws_dbe_') ? 3 : 0
 }
 
 /** Aligned `name  value` lines of a plain (DocumentClient) item. */

@@ -46,15 +46,32 @@ export function demoTableInput(tableName: string, schema: TableKeySchema = DEMO_
  * `region` it was given: the key ARN is the same (the primary's) everywhere.
  */
 export function demoTableConfig(schema: TableKeySchema, keyring: Keyring): TableEncryptionConfig {
-  const actions: Record<string, CryptoAction> = { [schema.partitionKey.name]: 'SIGN_ONLY' }
-  if (schema.sortKey !== undefined) actions[schema.sortKey.name] = 'SIGN_ONLY'
-  for (const [name, action] of Object.entries(RECORD_ACTIONS)) actions[name] ??= action
   return {
     partitionKeyName: schema.partitionKey.name,
     ...(schema.sortKey === undefined ? {} : { sortKeyName: schema.sortKey.name }),
-    attributeActionsOnEncrypt: actions,
+    attributeActionsOnEncrypt: demoAttributeActions(schema),
     keyring,
   }
+}
+
+/** Key attributes are signed (DynamoDB must read them); the record's own attributes as in RECORD_ACTIONS. */
+function demoAttributeActions(schema: TableKeySchema): Record<string, CryptoAction> {
+  const actions: Record<string, CryptoAction> = { [schema.partitionKey.name]: 'SIGN_ONLY' }
+  if (schema.sortKey !== undefined) actions[schema.sortKey.name] = 'SIGN_ONLY'
+  for (const [name, action] of Object.entries(RECORD_ACTIONS)) actions[name] ??= action
+  return actions
+}
+
+/** What each stored attribute of the demo record is, for the listing of step 4. */
+export function storedAttributeNotes(schema: TableKeySchema): Record<string, string> {
+  const notes: Record<string, string> = {
+    aws_dbe_head: 'header: the data key, encrypted under the writer\'s MRK',
+    aws_dbe_foot: 'footer: HMAC and ECDSA signatures',
+  }
+  for (const [name, action] of Object.entries(demoAttributeActions(schema))) {
+    notes[name] = action === 'ENCRYPT_AND_SIGN' ? 'encrypted, signed' : action === 'DO_NOTHING' ? 'plaintext, unsigned' : 'plaintext, signed'
+  }
+  return notes
 }
 
 /** Names of the attributes the demo record has encrypted (key attributes never are). */

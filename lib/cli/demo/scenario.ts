@@ -6,7 +6,7 @@ import { formatKmsCalls, formatMs, formatPlainItem, formatStoredItem } from './f
 import { mrkArnInRegion } from './iam'
 import type { KmsCall, KmsCallLog } from './kms-call-log'
 import type { DemoOutput } from './output'
-import { demoRecord, encryptedAttributeNames, keyOf, toAttributeValues, type DemoRecord, type TableKeySchema } from './record'
+import { demoRecord, encryptedAttributeNames, keyOf, storedAttributeNotes, toAttributeValues, type DemoRecord, type TableKeySchema } from './record'
 
 /** One Region as the application sees it: the encrypted DocumentClient, plus a plain client to show what DynamoDB holds. */
 export interface DemoRegion {
@@ -78,8 +78,11 @@ export async function runDirection(ctx: ScenarioContext, writer: DemoRegion, rea
   out.line(`    the item arrived in ${reader.region} after ${formatMs(replicationMs)}, byte for byte as written in ${writer.region}`)
 
   out.line(`${bold(' 4 ')} Get it in ${reader.region}: the item as DynamoDB holds it (plain GetItem, nothing decrypted)`)
-  for (const line of formatStoredItem(replicated)) out.line(`      ${line}`)
+  for (const line of formatStoredItem(replicated, storedAttributeNotes(ctx.schema))) out.line(`      ${line}`)
   expectCiphertextAtRest(ctx.schema, record, replicated, reader.region)
+  if (Buffer.from(replicated.aws_dbe_head?.B ?? []).includes(Buffer.from(writerKey, 'utf8'))) {
+    out.line(dim(`    the header names ${writerKey}: the reader maps it to its own Region's replica (same key id and key material)`))
+  }
 
   out.line(`${bold(' 5 ')} Decrypt it with the ${role(readerKey)} MRK in ${reader.region}`)
   const readMark = log.mark()
