@@ -36,3 +36,13 @@ export {
   type ErrorCode,
 } from './errors'
 export type { AlgorithmSuiteId, AttributeValue, CryptoAction, EncryptionConfig, Item, Keyring, TableEncryptionConfig } from './types'
+
+// encrypted DynamoDB clients
+export {
+  EncryptedDocumentClient,
+  EncryptedDynamoDBClient,
+  updateEncryptedItem,
+  type DocumentItem,
+  type EncryptedDynamoDBClientConfig,
+  type UpdateEncryptedItemParams,
+} from './client'
