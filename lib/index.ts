@@ -22,7 +22,13 @@ export {
 
 // item encryptor, hierarchical keyring, errors, public types
 export { ItemEncryptor, type ItemEncryptorConfig } from './item'
-export { hierarchicalKeyring, staticBranchKeyStore, type HierarchicalKeyringOptions, type StaticBranchKeyStoreOptions } from './materials/hierarchy'
+export {
+  hierarchicalKeyring,
+  staticBranchKeyStore,
+  type BranchKeyIdSupplier,
+  type HierarchicalKeyringOptions,
+  type StaticBranchKeyStoreOptions,
+} from './materials/hierarchy'
 export type { BranchKeyMaterials, BranchKeyStore } from './materials/branch-key-store'
 export type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, WrappedIntermediateKey } from './materials/keyring'
 export {

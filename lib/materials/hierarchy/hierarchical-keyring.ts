@@ -6,9 +6,18 @@ import type { DbeKeyring, EncryptionContext, WrappedIntermediateKey } from '../k
 import { BranchKeyCache } from './branch-key-cache'
 import { bytesToUuid, UUID_BYTES, uuidToBytes } from './uuid'
 
+/**
+ * Picks the branch key per item from the encryption context the keyring is given (multi-tenant tables: one branch key
+ * per tenant). The context holds `aws-crypto-table-name` and, per attribute, `aws-crypto-attr.<name>`: the plain value
+ * for SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT attributes, base64(type id || serialized value) for the keys otherwise.
+ */
+export type BranchKeyIdSupplier = (encryptionContext: EncryptionContext) => string | Promise<string>
+
 export interface HierarchicalKeyringOptions {
-  /** The branch key that wraps new items, and the only one whose EDKs this keyring opens. */
-  branchKeyId: string
+  /** The branch key that wraps new items, and the only one whose EDKs this keyring opens. Or give branchKeyIdSupplier. */
+  branchKeyId?: string
+  /** Chooses the branch key per item, on encrypt and on decrypt (as in the MPL); instead of branchKeyId. */
+  branchKeyIdSupplier?: BranchKeyIdSupplier
   keyStore: BranchKeyStore
   /** How long a branch key fetched from the store is reused; default 600 s. 0 disables the cache. */
   cacheTtlSeconds?: number
@@ -37,10 +46,16 @@ const MAX_TTL_SECONDS = 24 * 60 * 60
  * `salt(16) || iv(12) || version(16 raw UUID bytes) || AES-256-GCM(intermediate key)(32) || tag(16)`.
  */
 export function hierarchicalKeyring(options: HierarchicalKeyringOptions): DbeKeyring {
-  const { branchKeyId, keyStore, cacheTtlSeconds = DEFAULT_TTL_SECONDS, cacheCapacity = DEFAULT_CACHE_CAPACITY } =
+  const { branchKeyId, branchKeyIdSupplier, keyStore, cacheTtlSeconds = DEFAULT_TTL_SECONDS, cacheCapacity = DEFAULT_CACHE_CAPACITY } =
     options ?? ({} as HierarchicalKeyringOptions)
-  if (typeof branchKeyId !== 'string' || branchKeyId === '') {
+  if ((branchKeyId === undefined) === (branchKeyIdSupplier === undefined)) {
+    throw new ConfigError('ERR_CONFIG_INVALID', 'hierarchicalKeyring: give exactly one of branchKeyId and branchKeyIdSupplier.')
+  }
+  if (branchKeyIdSupplier === undefined && (typeof branchKeyId !== 'string' || branchKeyId === '')) {
     throw new ConfigError('ERR_CONFIG_INVALID', 'hierarchicalKeyring: branchKeyId must be a non-empty string.')
+  }
+  if (branchKeyIdSupplier !== undefined && typeof branchKeyIdSupplier !== 'function') {
+    throw new ConfigError('ERR_CONFIG_INVALID', 'hierarchicalKeyring: branchKeyIdSupplier must be a function (encryptionContext) => branch key id.')
   }
   if (
     typeof keyStore !== 'object' ||
@@ -56,26 +71,41 @@ export function hierarchicalKeyring(options: HierarchicalKeyringOptions): DbeKey
   if (!Number.isSafeInteger(cacheCapacity) || cacheCapacity < 0) {
     throw new ConfigError('ERR_CONFIG_INVALID', `hierarchicalKeyring: cacheCapacity must be a non-negative integer, got ${String(cacheCapacity)}.`)
   }
-  return new HierarchicalKeyring(branchKeyId, keyStore, new BranchKeyCache(cacheTtlSeconds, cacheCapacity))
+  const branchKeyIdFor = branchKeyIdSupplier === undefined ? async () => branchKeyId as string : suppliedBranchKeyId(branchKeyIdSupplier)
+  return new HierarchicalKeyring(branchKeyIdFor, keyStore, new BranchKeyCache(cacheTtlSeconds, cacheCapacity))
+}
+
+function suppliedBranchKeyId(supplier: BranchKeyIdSupplier): (encryptionContext: EncryptionContext) => Promise<string> {
+  return async (encryptionContext) => {
+    let branchKeyId: unknown
+    try {
+      branchKeyId = await supplier({ ...encryptionContext })
+    } catch (error) {
+      throw new KeyringError('ERR_KEYRING', `hierarchicalKeyring: branchKeyIdSupplier failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    }
+    if (typeof branchKeyId !== 'string' || branchKeyId === '') {
+      throw new KeyringError('ERR_KEYRING', 'hierarchicalKeyring: branchKeyIdSupplier must return a non-empty string branch key id.')
+    }
+    return branchKeyId
+  }
 }
 
 class HierarchicalKeyring implements DbeKeyring {
   readonly kind = 'dbe-keyring' as const
-  private readonly branchKeyIdBytes: Buffer
 
   constructor(
-    private readonly branchKeyId: string,
+    private readonly branchKeyIdFor: (encryptionContext: EncryptionContext) => Promise<string>,
     private readonly keyStore: BranchKeyStore,
     private readonly cache: BranchKeyCache,
-  ) {
-    this.branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
-  }
+  ) {}
 
   async wrapIntermediateKeys(encryptionContext: EncryptionContext): Promise<WrappedIntermediateKey[]> {
     const contextAad = serializeEncryptionContextAsAad(encryptionContext)
-    const branchKey = await this.activeBranchKey()
-    const version = uuidToBytes(branchKey.branchKeyVersion, `branch key store: version of branch key "${this.branchKeyId}"`)
-    requireKeyLength(branchKey, this.branchKeyId)
+    const branchKeyId = await this.branchKeyIdFor(encryptionContext)
+    const branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
+    const branchKey = await this.activeBranchKey(branchKeyId)
+    const version = uuidToBytes(branchKey.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
+    requireKeyLength(branchKey, branchKeyId)
 
     const salt = randomBytes(SALT_LENGTH)
     const iv = randomBytes(IV_LENGTH)
@@ -83,12 +113,12 @@ class HierarchicalKeyring implements DbeKeyring {
     const wrappingKey = deriveWrappingKey(branchKey.branchKey, salt)
     try {
       const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv, { authTagLength: TAG_LENGTH })
-      cipher.setAAD(wrappingAad(this.branchKeyIdBytes, version, contextAad))
+      cipher.setAAD(wrappingAad(branchKeyIdBytes, version, contextAad))
       const ciphertext = Buffer.concat([cipher.update(intermediateKey), cipher.final()])
       return [
         {
           providerId: HIERARCHY_PROVIDER_ID,
-          providerInfo: Buffer.from(this.branchKeyIdBytes),
+          providerInfo: branchKeyIdBytes,
           wrappedKey: Buffer.concat([salt, iv, version, ciphertext, cipher.getAuthTag()]),
           intermediateKey,
         },
@@ -103,9 +133,11 @@ class HierarchicalKeyring implements DbeKeyring {
     candidates: ReadonlyArray<{ providerId: string; providerInfo: Uint8Array; wrappedKey: Uint8Array }>,
   ): Promise<{ index: number; intermediateKey: Buffer }> {
     const contextAad = serializeEncryptionContextAsAad(encryptionContext)
+    const branchKeyId = await this.branchKeyIdFor(encryptionContext)
+    const branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
     const failures: string[] = []
     for (const [index, candidate] of candidates.entries()) {
-      if (candidate.providerId !== HIERARCHY_PROVIDER_ID || !this.branchKeyIdBytes.equals(candidate.providerInfo)) continue
+      if (candidate.providerId !== HIERARCHY_PROVIDER_ID || !branchKeyIdBytes.equals(candidate.providerInfo)) continue
       if (candidate.wrappedKey.byteLength !== HIERARCHY_WRAPPED_KEY_LENGTH) {
         failures.push(`EDK #${index}: wrapped key is ${candidate.wrappedKey.byteLength} bytes, expected ${HIERARCHY_WRAPPED_KEY_LENGTH}`)
         continue
@@ -119,8 +151,8 @@ class HierarchicalKeyring implements DbeKeyring {
 
       let branchKey: BranchKeyMaterials
       try {
-        branchKey = await this.branchKeyVersion(bytesToUuid(version))
-        requireKeyLength(branchKey, this.branchKeyId)
+        branchKey = await this.branchKeyVersion(branchKeyId, bytesToUuid(version))
+        requireKeyLength(branchKey, branchKeyId)
       } catch (error) {
         failures.push(`EDK #${index}: ${error instanceof Error ? error.message : String(error)}`)
         continue
@@ -128,7 +160,7 @@ class HierarchicalKeyring implements DbeKeyring {
       const wrappingKey = deriveWrappingKey(branchKey.branchKey, salt)
       const decipher = createDecipheriv('aes-256-gcm', wrappingKey, iv, { authTagLength: TAG_LENGTH })
       wrappingKey.fill(0)
-      decipher.setAAD(wrappingAad(this.branchKeyIdBytes, version, contextAad))
+      decipher.setAAD(wrappingAad(branchKeyIdBytes, version, contextAad))
       decipher.setAuthTag(tag)
       const intermediateKey = decipher.update(ciphertext)
       try {
@@ -142,22 +174,22 @@ class HierarchicalKeyring implements DbeKeyring {
     throw new KeyringError(
       'ERR_NO_DECRYPTABLE_KEY',
       failures.length === 0
-        ? `hierarchicalKeyring(${this.branchKeyId}): the item has no encrypted data key for branch key "${this.branchKeyId}". ` +
+        ? `hierarchicalKeyring(${branchKeyId}): the item has no encrypted data key for branch key "${branchKeyId}". ` +
             'Configure the branch key id the item was written with.'
-        : `hierarchicalKeyring(${this.branchKeyId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
+        : `hierarchicalKeyring(${branchKeyId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
             'The reader needs the writer\'s branch key and the same logical table name and partition/sort key names.',
     )
   }
 
-  private activeBranchKey(): Promise<BranchKeyMaterials> {
-    return this.cache.get(`active\u0000${this.branchKeyId}`, async () => checked(await this.keyStore.getActiveBranchKey(this.branchKeyId), this.branchKeyId))
+  private activeBranchKey(branchKeyId: string): Promise<BranchKeyMaterials> {
+    return this.cache.get(`active\u0000${branchKeyId}`, async () => checked(await this.keyStore.getActiveBranchKey(branchKeyId), branchKeyId))
   }
 
-  private branchKeyVersion(version: string): Promise<BranchKeyMaterials> {
-    return this.cache.get(`version\u0000${this.branchKeyId}\u0000${version}`, async () => {
-      const materials = checked(await this.keyStore.getBranchKeyVersion(this.branchKeyId, version), this.branchKeyId)
+  private branchKeyVersion(branchKeyId: string, version: string): Promise<BranchKeyMaterials> {
+    return this.cache.get(`version\u0000${branchKeyId}\u0000${version}`, async () => {
+      const materials = checked(await this.keyStore.getBranchKeyVersion(branchKeyId, version), branchKeyId)
       if (materials.branchKeyVersion.toLowerCase() !== version) {
-        throw new KeyringError('ERR_KEYRING', `The branch key store returned version ${materials.branchKeyVersion} of "${this.branchKeyId}" when asked for ${version}.`)
+        throw new KeyringError('ERR_KEYRING', `The branch key store returned version ${materials.branchKeyVersion} of "${branchKeyId}" when asked for ${version}.`)
       }
       return materials
     })
