@@ -218,12 +218,21 @@ describe('low-level EncryptedDynamoDBClient', () => {
 
   it('aws:rep:* attributes are never written back, and are returned unsigned on read', async () => {
     const item = sampleItem('rep', 'a')
-    await client.send(new PutItemCommand({ TableName: table, Item: { ...item, 'aws:rep:updateregion': { S: 'us-west-2' } } }))
+    const replication = { 'aws:rep:updateregion': { S: 'us-west-2' }, 'aws:rep:updatetime': { N: '1767225600.123' }, 'aws:rep:deleting': { BOOL: false } }
+    await client.send(new PutItemCommand({ TableName: table, Item: { ...item, ...replication } }))
     const stored = await rawGet(plain, table, 'rep', 'a')
-    expect(stored?.['aws:rep:updateregion']).toBeUndefined()
+    expect(Object.keys(stored ?? {}).filter((name) => name.startsWith('aws:rep:'))).toEqual([])
     // DynamoDB global tables (2017.11.29) add these after the client wrote the item.
-    await plain.send(new UpdateItemCommand({ TableName: table, Key: key('rep', 'a'), UpdateExpression: 'SET #r = :r', ExpressionAttributeNames: { '#r': 'aws:rep:updateregion' }, ExpressionAttributeValues: { ':r': { S: 'eu-west-1' } } }))
-    expect((await client.send(new GetItemCommand({ TableName: table, Key: key('rep', 'a') }))).Item).toEqual({ ...item, 'aws:rep:updateregion': { S: 'eu-west-1' } })
+    await plain.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: key('rep', 'a'),
+        UpdateExpression: 'SET #r = :r, #t = :t, #d = :d',
+        ExpressionAttributeNames: { '#r': 'aws:rep:updateregion', '#t': 'aws:rep:updatetime', '#d': 'aws:rep:deleting' },
+        ExpressionAttributeValues: { ':r': replication['aws:rep:updateregion'], ':t': replication['aws:rep:updatetime'], ':d': replication['aws:rep:deleting'] },
+      }),
+    )
+    expect((await client.send(new GetItemCommand({ TableName: table, Key: key('rep', 'a') }))).Item).toEqual({ ...item, ...replication })
   })
 
   it('an item carrying aws_dbe_* attributes is refused on write', async () => {

@@ -1,16 +1,14 @@
 import { ClientOperationError, EncryptorError, ItemInputError, ItemVerificationError } from '../errors'
 import type { Item } from '../types'
 import { describeKey } from './item-key'
-import { REPLICATION_PREFIX, TablePolicy } from './table-policy'
+import { FOOTER_ATTRIBUTE as FOOTER, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE as HEADER } from '../item'
+import type { TablePolicy } from './table-policy'
 
 /** The part of `ItemEncryptor` the client needs. */
 export interface ItemCrypto {
   encryptItem(item: Item): Promise<Item>
   decryptItem(item: Item): Promise<Item>
 }
-
-const HEADER = 'aws_dbe_head'
-const FOOTER = 'aws_dbe_foot'
 
 type EncryptorErrorClass = new (code: EncryptorError['code'], message: string, options?: { cause?: unknown }) => EncryptorError
 
@@ -41,7 +39,7 @@ export class EncryptedTable {
       )
     }
     // Global tables 2017.11.29 write aws:rep:* themselves; a client that echoes them back would confuse replication.
-    const writable = Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith(REPLICATION_PREFIX)))
+    const writable = Object.fromEntries(Object.entries(item).filter(([name]) => !GLOBAL_TABLE_ATTRIBUTES.has(name)))
     try {
       return await this.crypto.encryptItem(writable)
     } catch (error) {

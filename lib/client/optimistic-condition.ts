@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { HEADER_ATTRIBUTE as HEADER } from '../item'
 import type { Item } from '../types'
 import type { TablePolicy } from './table-policy'
 
-const HEADER = 'aws_dbe_head'
 
 export interface WriteCondition {
   ConditionExpression: string

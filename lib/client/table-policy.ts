@@ -1,4 +1,5 @@
 import { ClientOperationError } from '../errors'
+import { GLOBAL_TABLE_ATTRIBUTES, RESERVED_PREFIX } from '../item'
 import type { TableEncryptionConfig } from '../types'
 import { analyzeUpdateExpression, referencedAttributes, type AttributeNames } from './expressions/paths'
 
@@ -6,13 +7,10 @@ import { analyzeUpdateExpression, referencedAttributes, type AttributeNames } fr
 export type AttributeClass =
   | 'ENCRYPTED' // ENCRYPT_AND_SIGN: stored as ciphertext
   | 'SIGNED' // SIGN_ONLY, SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT: plaintext, covered by the signature
-  | 'UNSIGNED' // DO_NOTHING, allowed-unsigned, or written by DynamoDB global tables (aws:rep:*)
+  | 'UNSIGNED' // DO_NOTHING, allowed-unsigned, or written by DynamoDB global tables 2017.11.29 (aws:rep:*)
   | 'RESERVED' // aws_dbe_*: header, footer, beacons; written only by the encryptor
   | 'UNCONFIGURED' // no action and not allowed unsigned: an item holding it cannot be read back
 
-/** Attributes that DynamoDB global tables (version 2017.11.29) add on their own. */
-export const REPLICATION_PREFIX = 'aws:rep:'
-export const RESERVED_PREFIX = 'aws_dbe_'
 
 /** Legacy request parameters; they cannot be checked like expressions, so DB-ESDK refuses them and so do we. */
 const LEGACY_PARAMETERS = [
@@ -45,7 +43,7 @@ export class TablePolicy {
   private isAllowedUnsigned(attribute: string): boolean {
     const prefix = this.config.allowedUnsignedAttributePrefix
     return (
-      attribute.startsWith(REPLICATION_PREFIX) ||
+      GLOBAL_TABLE_ATTRIBUTES.has(attribute) ||
       (this.config.allowedUnsignedAttributes ?? []).includes(attribute) ||
       (prefix !== undefined && prefix !== '' && attribute.startsWith(prefix))
     )
