@@ -1,4 +1,6 @@
 // The KMS keyrings against the local KMS over the real KMS protocol (real @aws-sdk/client-kms, SigV4, MRK replicas).
+import { AwsKmsMrkAwareSymmetricKeyringNode, KMS } from '@aws-crypto/client-node'
+import { ItemEncryptor } from '../../lib/item'
 import { awsKmsMrkDiscoveryKeyring, awsKmsMrkKeyring } from '../../lib/materials/keyrings'
 import { isEncryptorError } from '../../lib/errors'
 import type { EncryptionContext, WrappedIntermediateKey } from '../../lib/materials/keyring'
@@ -132,5 +134,29 @@ describe('awsKmsMrkKeyring and awsKmsMrkDiscoveryKeyring against the local KMS',
     expect(isEncryptorError(error, 'ERR_KEYRING')).toBe(true)
     expect(error.message).toContain(`awsKmsMrkKeyring(${missing}) could not wrap a new intermediate key`)
     expect(error.message).toContain('NotFoundException')
+  })
+
+  test('ItemEncryptor: a client-node MRK keyring writes in us-east-1, our keyrings read in us-west-2 through the replica', async () => {
+    const client = new KMS({ ...fx.clientConfig, region: 'us-east-1' })
+    const config = {
+      tableName: 'orders',
+      partitionKeyName: 'pk',
+      attributeActionsOnEncrypt: { pk: 'SIGN_ONLY', secret: 'ENCRYPT_AND_SIGN' } as const,
+    }
+    try {
+      const writer = new ItemEncryptor({ ...config, keyring: new AwsKmsMrkAwareSymmetricKeyringNode({ client, keyId: fx.mrkEast }) })
+      const item = { pk: { S: 'order#1' }, secret: { S: 'card 4111' } }
+      const encrypted = await writer.encryptItem(item)
+      for (const keyring of [
+        awsKmsMrkKeyring({ keyArn: fx.mrkEast, region: 'us-west-2', kmsClientConfig: fx.clientConfig }),
+        awsKmsMrkDiscoveryKeyring({ region: 'us-west-2', discoveryFilter: { partition: 'aws', accountIds: [fx.kms.accountId] }, kmsClientConfig: fx.clientConfig }),
+      ]) {
+        fx.mark()
+        expect(await new ItemEncryptor({ ...config, keyring }).decryptItem(encrypted)).toEqual(item)
+        expect(fx.callsSinceMark().map((c) => [c.region, c.operation])).toEqual([['us-west-2', 'Decrypt']])
+      }
+    } finally {
+      client.destroy()
+    }
   })
 })
