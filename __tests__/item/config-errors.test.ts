@@ -21,7 +21,7 @@ function construct(config: Partial<ItemEncryptorConfig> & Record<string, unknown
   return () => new ItemEncryptor({ ...base, ...config } as ItemEncryptorConfig)
 }
 
-function configError(code: ErrorCode, ...named: string[]): unknown {
+function configError(code: ErrorCode, ...named: string[]): Error {
   return expect.objectContaining({ constructor: ConfigError, code, message: expect.stringMatching(new RegExp(named.map((n) => `(?=[\\s\\S]*${n})`).join(''))) })
 }
 
