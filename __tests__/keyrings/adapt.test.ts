@@ -42,6 +42,27 @@ describe('toDbeKeyring', () => {
     }
   })
 
+  test('refuses ESDK keyrings that order the encryption context with localeCompare (utf8Sorting not true), also inside a multi-keyring', () => {
+    const localeSorted = new RawAesKeyringNode({
+      keyNamespace: 'ns',
+      keyName: 'k',
+      unencryptedMasterKey: new Uint8Array(randomBytes(32)),
+      wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+    })
+    const inMulti = new MultiKeyringNode({ generator: esdkRawAes('a', randomBytes(32)), children: [localeSorted] })
+    for (const keyring of [localeSorted, inMulti]) {
+      let thrown: unknown
+      try {
+        toDbeKeyring(keyring)
+      } catch (error) {
+        thrown = error
+      }
+      expect(isEncryptorError(thrown, 'ERR_CONFIG_INVALID')).toBe(true)
+      expect((thrown as Error).message).toContain('RawAesKeyringNode orders the encryption context with localeCompare')
+      expect((thrown as Error).message).toContain('utf8Sorting: true')
+    }
+  })
+
   test('a client-node raw AES keyring wraps with RAW provider-info bytes, which our rawAesKeyring reads, and back', async () => {
     const key = randomBytes(32)
     const esdk = toDbeKeyring(esdkRawAes('shared', key))

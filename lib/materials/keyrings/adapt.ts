@@ -50,6 +50,7 @@ export function toDbeKeyring(keyring: Keyring): DbeKeyring {
   if (keyring instanceof KeyringNode) {
     let adapter = adapters.get(keyring)
     if (adapter === undefined) {
+      refuseLocaleSorting(keyring)
       adapter = adaptKeyringNode(keyring, { description: keyring.constructor.name || 'KeyringNode' })
       adapters.set(keyring, adapter)
     }
@@ -61,6 +62,28 @@ export function toDbeKeyring(keyring: Keyring): DbeKeyring {
       `KeyringNode from @aws-crypto/client-node, got ${describeValue(keyring)}. If you passed a KeyringNode, check that ` +
       'only one copy of @aws-crypto/client-node is installed (npm ls @aws-crypto/client-node).',
   )
+}
+
+/**
+ * ESDK raw AES and hierarchical keyrings bind the encryption context in localeCompare key order unless built with
+ * `utf8Sorting: true`; the MPL uses UTF-8 byte order. Items would still round-trip here but DB-ESDK in other languages
+ * could not read those whose context keys order differently (upper case, `_`, non-ASCII attribute names): refuse.
+ */
+function refuseLocaleSorting(keyring: KeyringNode): void {
+  const pending: unknown[] = [keyring]
+  for (let seen = 0; pending.length > 0 && seen < 1000; seen++) {
+    const current = pending.pop() as { _utf8Sorting?: unknown; generator?: unknown; children?: unknown }
+    if (current._utf8Sorting === false) {
+      const name = (current as object).constructor?.name ?? 'KeyringNode'
+      throw new ConfigError(
+        'ERR_CONFIG_INVALID',
+        `keyring: this ${name} orders the encryption context with localeCompare, unlike DB-ESDK in other languages; ` +
+          `build it with utf8Sorting: true${name === 'RawAesKeyringNode' ? ', or use rawAesKeyring(...)' : ''}.`,
+      )
+    }
+    if (current.generator !== undefined) pending.push(current.generator)
+    if (Array.isArray(current.children)) pending.push(...(current.children as unknown[]))
+  }
 }
 
 /** Adapts an ESDK keyring with a description (and optionally an EDK filter) chosen by a builder of this library. */
