@@ -46,7 +46,7 @@ describe('Encrypt and Decrypt', () => {
     const { CiphertextBlob } = await local.client(REGION).send(
       new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('x'), EncryptionContext: context }),
     )
-    const wrongContexts = [
+    const wrongContexts: Record<string, string>[] = [
       {},
       { ...context, table: 'Other' },
       { table: 'Orders' },

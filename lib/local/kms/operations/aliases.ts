@@ -1,9 +1,8 @@
 import { ALIAS_NAME_PATTERN, aliasArn, parseKeyReference } from '../arn'
 import { KmsError } from '../kms-error'
-import type { KeyRecord } from '../key-store'
 import type { RequestFields } from '../request-fields'
 import type { Operation, OperationContext } from './context'
-import { epochSeconds, requireNotPending, resolveKey } from './key-checks'
+import { epochSeconds, findKey, readKeyId, requireNotPending } from './key-checks'
 import { paginate, readPage } from './keys'
 
 const ALIAS_RULES = { min: 1, max: 256 } as const
@@ -22,16 +21,12 @@ function readAliasName(fields: RequestFields, forCreation: boolean): string {
   return name
 }
 
-function requireAliasTarget(record: KeyRecord, context: OperationContext): void {
-  requireNotPending(record, context)
-}
-
 const createAlias: Operation = {
   mutates: true,
   run(fields, context) {
     const aliasName = readAliasName(fields, true)
-    const target = resolveKey(fields, 'TargetKeyId', context)
-    requireAliasTarget(target, context)
+    const target = findKey(readKeyId(fields, 'TargetKeyId'), context)
+    requireNotPending(target, context)
     if (context.store.alias(context.region, aliasName) !== undefined) {
       throw new KmsError('AlreadyExistsException', `An alias with the name ${aliasArn(context.region, context.store.accountId, aliasName)} already exists`)
     }
@@ -44,10 +39,10 @@ const updateAlias: Operation = {
   mutates: true,
   run(fields, context) {
     const aliasName = readAliasName(fields, true)
-    const target = resolveKey(fields, 'TargetKeyId', context)
+    const target = findKey(readKeyId(fields, 'TargetKeyId'), context)
     const alias = context.store.alias(context.region, aliasName)
     if (alias === undefined) throw notFound(aliasName, context)
-    requireAliasTarget(target, context)
+    requireNotPending(target, context)
     const current = context.store.get(context.region, alias.targetKeyId)
     if (current !== undefined && (current.material.keyUsage !== target.material.keyUsage || current.material.keySpec !== target.material.keySpec)) {
       throw new KmsError('ValidationException', `${aliasName} points to a ${current.material.keySpec} ${current.material.keyUsage} key; an alias can only move to a key of the same spec and usage.`)
@@ -75,12 +70,13 @@ const listAliases: Operation = {
     if (keyIdFilter !== undefined && parseKeyReference(keyIdFilter).kind === 'alias') {
       throw new KmsError('ValidationException', 'ListAliases KeyId must be a key id or key ARN, not an alias.')
     }
-    const target = keyIdFilter === undefined ? undefined : resolveKey(fields, 'KeyId', context)
+    const page = readPage(fields, 100)
+    const target = keyIdFilter === undefined ? undefined : findKey(keyIdFilter, context)
     const aliases = context.store
       .aliasesIn(context.region)
       .filter((alias) => target === undefined || alias.targetKeyId === target.keyId)
       .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1))
-    const { items, nextMarker } = paginate(aliases, readPage(fields, 100), (alias) => alias.aliasName)
+    const { items, nextMarker } = paginate(aliases, page, (alias) => alias.aliasName)
     return {
       Aliases: items.map((alias) => ({
         AliasName: alias.aliasName,

@@ -8,9 +8,17 @@ export const KEY_ID_RULES = { min: 1, max: 2048 } as const
 export const GRANT_TOKEN_RULES = { maxItems: 10, min: 1, max: 8192 } as const
 export const REGION_FIELD_RULES = { min: 1, max: 32, pattern: /^([a-z]+-){2,3}\d+$/ } as const
 
-/** Reads a KeyId-like field and finds the key in the Region of the request. */
-export function resolveKey(fields: RequestFields, name: string, context: OperationContext): KeyRecord {
-  const record = context.store.resolve(context.region, fields.requiredString(name, KEY_ID_RULES))
+/** Reads a required KeyId-like field (key id, key ARN, alias name or alias ARN). */
+export function readKeyId(fields: RequestFields, name = 'KeyId'): string {
+  return fields.requiredString(name, KEY_ID_RULES)
+}
+
+/**
+ * Finds the key a KeyId names in the Region of the request. Operations call it after reading every field:
+ * as in AWS, a malformed request is a validation error even when its key does not exist.
+ */
+export function findKey(keyId: string, context: OperationContext): KeyRecord {
+  const record = context.store.resolve(context.region, keyId)
   context.noteKey(record)
   return record
 }

@@ -7,7 +7,7 @@ import {
 import { DAY_MS, type KeyRecord, type KeyStore, type Tag } from '../key-store'
 import type { RequestFields } from '../request-fields'
 import type { Operation } from './context'
-import { GRANT_TOKEN_RULES, epochSeconds, requireNotPending, resolveKey } from './key-checks'
+import { GRANT_TOKEN_RULES, epochSeconds, findKey, readKeyId, requireNotPending } from './key-checks'
 import { keyMetadata } from './key-metadata'
 
 const POLICY_RULES = { min: 1, max: 32768 } as const
@@ -106,8 +106,9 @@ function readKeySpec(fields: RequestFields): KeySpec {
 const describeKey: Operation = {
   mutates: false,
   run(fields, context) {
+    const keyId = readKeyId(fields)
     fields.stringList('GrantTokens', GRANT_TOKEN_RULES)
-    const record = resolveKey(fields, 'KeyId', context)
+    const record = findKey(keyId, context)
     return { KeyMetadata: keyMetadata(context.store, record, context.now) }
   },
 }
@@ -153,7 +154,7 @@ export function paginate<T>(all: readonly T[], page: Page, idOf: (item: T) => st
 const enableKey: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const record = findKey(readKeyId(fields), context)
     requireNotPending(record, context)
     record.state = 'Enabled'
     return {}
@@ -163,7 +164,7 @@ const enableKey: Operation = {
 const disableKey: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const record = findKey(readKeyId(fields), context)
     requireNotPending(record, context)
     record.state = 'Disabled'
     return {}
@@ -173,8 +174,9 @@ const disableKey: Operation = {
 const scheduleKeyDeletion: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const pendingWindowInDays = fields.integer('PendingWindowInDays', { min: 7, max: 30 }) ?? 30
+    const record = findKey(keyId, context)
     requireNotPending(record, context)
     const hasReplicas =
       record.multiRegionRole === 'PRIMARY' && context.store.related(record.keyId).some((key) => key.multiRegionRole === 'REPLICA')
@@ -199,7 +201,7 @@ const scheduleKeyDeletion: Operation = {
 const cancelKeyDeletion: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const record = findKey(readKeyId(fields), context)
     if (record.state !== 'PendingDeletion' && record.state !== 'PendingReplicaDeletion') {
       throw new KmsError('KMSInvalidStateException', `${context.store.arnOf(record)} is not pending deletion.`)
     }
@@ -214,8 +216,9 @@ const cancelKeyDeletion: Operation = {
 const updateKeyDescription: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const description = fields.requiredString('Description', DESCRIPTION_RULES)
+    const record = findKey(keyId, context)
     requireNotPending(record, context)
     record.description = description
     return {}
@@ -225,8 +228,10 @@ const updateKeyDescription: Operation = {
 const tagResource: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     fields.requirePresent('Tags')
+    readTags(fields, 'Tags')
+    const record = findKey(keyId, context)
     const tags = readTags(fields, 'Tags', record.tags)
     requireNotPending(record, context)
     record.tags = tags
@@ -237,9 +242,10 @@ const tagResource: Operation = {
 const untagResource: Operation = {
   mutates: true,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     fields.requirePresent('TagKeys')
     const keys = fields.stringList('TagKeys', { maxItems: MAX_TAGS, min: 1, max: 128 }) ?? []
+    const record = findKey(keyId, context)
     requireNotPending(record, context)
     record.tags = record.tags.filter((tag) => !keys.includes(tag.TagKey))
     return {}
@@ -249,8 +255,10 @@ const untagResource: Operation = {
 const listResourceTags: Operation = {
   mutates: false,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
-    const { items, nextMarker } = paginate(record.tags, readPage(fields, 50), (tag) => tag.TagKey)
+    const keyId = readKeyId(fields)
+    const page = readPage(fields, 50)
+    const record = findKey(keyId, context)
+    const { items, nextMarker } = paginate(record.tags, page, (tag) => tag.TagKey)
     return { Tags: items, Truncated: nextMarker !== undefined, ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }) }
   },
 }
@@ -258,8 +266,9 @@ const listResourceTags: Operation = {
 const getKeyPolicy: Operation = {
   mutates: false,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const policyName = fields.string('PolicyName', { min: 1, max: 128 }) ?? 'default'
+    const record = findKey(keyId, context)
     if (policyName !== 'default') throw new KmsError('NotFoundException', `Policy ${policyName} does not exist; KMS keys have only the "default" policy.`)
     return { Policy: record.policy, PolicyName: 'default' }
   },

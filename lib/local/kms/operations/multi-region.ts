@@ -2,7 +2,7 @@ import { keyArn, partitionOf } from '../arn'
 import { KmsError } from '../kms-error'
 import type { KeyRecord } from '../key-store'
 import type { Operation, OperationContext } from './context'
-import { REGION_FIELD_RULES, resolveKey } from './key-checks'
+import { REGION_FIELD_RULES, findKey, readKeyId } from './key-checks'
 import { keyMetadata } from './key-metadata'
 import { defaultKeyPolicy, readPolicy, readTags } from './keys'
 
@@ -35,11 +35,12 @@ function readRegion(value: string, field: string, context: OperationContext): st
 const replicateKey: Operation = {
   mutates: true,
   run(fields, context) {
-    const primary = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const replicaRegion = readRegion(fields.requiredString('ReplicaRegion', REGION_FIELD_RULES), 'ReplicaRegion', context)
     const policy = readPolicy(fields)
     const description = fields.string('Description', { min: 0, max: 8192 }) ?? ''
     const tags = readTags(fields, 'Tags')
+    const primary = findKey(keyId, context)
     requirePrimary(primary, context)
     const state = context.store.stateOf(primary, context.now)
     if (state === 'Disabled') throw new KmsError('DisabledException', `${context.store.arnOf(primary)} is disabled.`)
@@ -78,8 +79,9 @@ const replicateKey: Operation = {
 const updatePrimaryRegion: Operation = {
   mutates: true,
   run(fields, context) {
-    const primary = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const target = readRegion(fields.requiredString('PrimaryRegion', REGION_FIELD_RULES), 'PrimaryRegion', context)
+    const primary = findKey(keyId, context)
     requirePrimary(primary, context)
     if (target === primary.region) {
       throw new KmsError('ValidationException', `${context.store.arnOf(primary)} is already the primary key; PrimaryRegion must name a replica's Region.`)

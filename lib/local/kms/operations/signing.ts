@@ -5,7 +5,7 @@ import { KEY_SPECS } from '../key-specs'
 import type { KeyRecord } from '../key-store'
 import type { RequestFields } from '../request-fields'
 import type { Operation, OperationContext } from './context'
-import { GRANT_TOKEN_RULES, readCommonCryptoFields, requireUsable, requireUsage, resolveKey, stopIfDryRun } from './key-checks'
+import { GRANT_TOKEN_RULES, findKey, readCommonCryptoFields, readKeyId, requireUsable, requireUsage, stopIfDryRun } from './key-checks'
 
 const MESSAGE_RULES = { min: 1, max: 4096 } as const
 const SIGNATURE_RULES = { min: 1, max: 6144 } as const
@@ -24,31 +24,40 @@ function signingSpec(record: KeyRecord, operation: string, context: OperationCon
   return { hash: spec.hash, algorithm: spec.signingAlgorithm }
 }
 
-/** Reads Message, MessageType and SigningAlgorithm, and checks them against the key. */
-function readSigningRequest(fields: RequestFields, record: KeyRecord, operation: string, context: OperationContext) {
+/** Reads KeyId, Message, MessageType, SigningAlgorithm and the common fields of Sign and Verify. */
+function readSigningFields(fields: RequestFields) {
+  const keyId = readKeyId(fields)
   const message = fields.requiredBlob('Message', MESSAGE_RULES)
   const messageType = fields.enumeration('MessageType', ['RAW', 'DIGEST'] as const, ['EXTERNAL_MU']) ?? 'RAW'
   fields.requirePresent('SigningAlgorithm')
-  const algorithm = fields.enumeration('SigningAlgorithm', SIGNING_ALGORITHMS)
+  const algorithm = fields.enumeration('SigningAlgorithm', SIGNING_ALGORITHMS) as string
   const { dryRun } = readCommonCryptoFields(fields)
+  return { keyId, message, messageType, algorithm, dryRun }
+}
+
+/** Finds the key and checks that it can sign or verify with the requested algorithm. */
+function signingKey(request: ReturnType<typeof readSigningFields>, operation: string, context: OperationContext) {
+  const record = findKey(request.keyId, context)
   requireUsable(record, context)
   requireUsage(record, 'SIGN_VERIFY', operation, context)
   const spec = signingSpec(record, operation, context)
-  if (algorithm !== spec.algorithm) {
-    throw new KmsError('InvalidKeyUsageException', `Algorithm ${String(algorithm)} is incompatible with key spec ${record.material.keySpec}.`)
+  if (request.algorithm !== spec.algorithm) {
+    throw new KmsError('InvalidKeyUsageException', `Algorithm ${request.algorithm} is incompatible with key spec ${record.material.keySpec}.`)
   }
-  if (messageType === 'DIGEST') {
+  if (request.messageType === 'DIGEST') {
     // node:crypto signs messages, not precomputed digests, and this tool does not implement ECDSA itself.
     throw new KmsError('UnsupportedOperationException', 'MessageType DIGEST is not supported by the local KMS; send the message with MessageType RAW.')
   }
-  return { message, spec, algorithm, dryRun }
+  stopIfDryRun(request.dryRun)
+  return { record, spec }
 }
 
 const getPublicKey: Operation = {
   mutates: false,
   run(fields, context) {
+    const keyId = readKeyId(fields)
     fields.stringList('GrantTokens', GRANT_TOKEN_RULES)
-    const record = resolveKey(fields, 'KeyId', context)
+    const record = findKey(keyId, context)
     const spec = KEY_SPECS[record.material.keySpec]
     if (spec.kind !== 'ecc') {
       throw new KmsError('UnsupportedOperationException', `${context.store.arnOf(record)} is a symmetric key; it has no public key.`)
@@ -68,31 +77,29 @@ const getPublicKey: Operation = {
 const sign: Operation = {
   mutates: false,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
-    const { message, spec, algorithm, dryRun } = readSigningRequest(fields, record, 'Sign', context)
-    stopIfDryRun(dryRun)
+    const request = readSigningFields(fields)
+    const { record, spec } = signingKey(request, 'Sign', context)
     // DER-encoded ECDSA signature, as KMS returns it.
-    const signature = signMessage(spec.hash, message, { key: privateKeyOf(record.material.secret), dsaEncoding: 'der' })
-    return { KeyId: context.store.arnOf(record), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
+    const signature = signMessage(spec.hash, request.message, { key: privateKeyOf(record.material.secret), dsaEncoding: 'der' })
+    return { KeyId: context.store.arnOf(record), Signature: signature.toString('base64'), SigningAlgorithm: request.algorithm }
   },
 }
 
 const verify: Operation = {
   mutates: false,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const request = readSigningFields(fields)
     const signature = fields.requiredBlob('Signature', SIGNATURE_RULES)
-    const { message, spec, algorithm, dryRun } = readSigningRequest(fields, record, 'Verify', context)
-    stopIfDryRun(dryRun)
+    const { record, spec } = signingKey(request, 'Verify', context)
     const publicKey = createPublicKey(privateKeyOf(record.material.secret))
     let valid: boolean
     try {
-      valid = verifyMessage(spec.hash, message, { key: publicKey, dsaEncoding: 'der' }, signature)
+      valid = verifyMessage(spec.hash, request.message, { key: publicKey, dsaEncoding: 'der' }, signature)
     } catch {
       valid = false // a signature that is not even DER
     }
     if (!valid) throw new KmsError('KMSInvalidSignatureException')
-    return { KeyId: context.store.arnOf(record), SignatureValid: true, SigningAlgorithm: algorithm }
+    return { KeyId: context.store.arnOf(record), SignatureValid: true, SigningAlgorithm: request.algorithm }
   },
 }
 

@@ -5,7 +5,7 @@ import type { KeyRecord } from '../key-store'
 import type { RequestFields } from '../request-fields'
 import type { Operation, OperationContext } from './context'
 import {
-  KEY_ID_RULES, isSymmetric, readCommonCryptoFields, requireUsable, requireUsage, resolveKey, stopIfDryRun,
+  KEY_ID_RULES, findKey, isSymmetric, readCommonCryptoFields, readKeyId, requireUsable, requireUsage, stopIfDryRun,
 } from './key-checks'
 
 const PLAINTEXT_RULES = { min: 1, max: 4096 } as const
@@ -35,8 +35,7 @@ function requireEncryptionKey(record: KeyRecord, operation: string, context: Ope
  * The key that opens a blob in the Region of the request. With a KeyId it must be the key the blob names
  * (the same multi-Region key id counts: related keys share material); without one, the blob's own key id is used.
  */
-function decryptionKey(blob: Buffer, fields: RequestFields, field: string, context: OperationContext): KeyRecord {
-  const requested = fields.string(field, KEY_ID_RULES)
+function decryptionKey(blob: Buffer, requested: string | undefined, context: OperationContext): KeyRecord {
   const blobKeyId = ciphertextKeyId(blob)
   const record = requested === undefined ? context.store.resolve(context.region, blobKeyId) : context.store.resolve(context.region, requested)
   context.noteKey(record)
@@ -49,12 +48,13 @@ function decryptionKey(blob: Buffer, fields: RequestFields, field: string, conte
 const encrypt: Operation = {
   mutates: false,
   run(fields, context) {
-    const record = resolveKey(fields, 'KeyId', context)
+    const keyId = readKeyId(fields)
     const plaintext = fields.requiredBlob('Plaintext', PLAINTEXT_RULES)
     try {
       const encryptionContext = readContext(fields, 'EncryptionContext')
       readAlgorithm(fields, 'EncryptionAlgorithm')
       const { dryRun } = readCommonCryptoFields(fields)
+      const record = findKey(keyId, context)
       requireEncryptionKey(record, 'Encrypt', context)
       stopIfDryRun(dryRun)
       return {
@@ -72,10 +72,11 @@ const decrypt: Operation = {
   mutates: false,
   run(fields, context) {
     const blob = fields.requiredBlob('CiphertextBlob', CIPHERTEXT_RULES)
+    const keyId = fields.string('KeyId', KEY_ID_RULES)
     const encryptionContext = readContext(fields, 'EncryptionContext')
     readAlgorithm(fields, 'EncryptionAlgorithm')
     const { dryRun } = readCommonCryptoFields(fields)
-    const record = decryptionKey(blob, fields, 'KeyId', context)
+    const record = decryptionKey(blob, keyId, context)
     requireEncryptionKey(record, 'Decrypt', context)
     const plaintext = openCiphertext(blob, record.material.secret, encryptionContext)
     try {
@@ -102,10 +103,11 @@ function generateDataKey(withPlaintext: boolean): Operation {
   return {
     mutates: false,
     run(fields, context) {
-      const record = resolveKey(fields, 'KeyId', context)
+      const keyId = readKeyId(fields)
       const length = readDataKeyLength(fields)
       const encryptionContext = readContext(fields, 'EncryptionContext')
       const { dryRun } = readCommonCryptoFields(fields)
+      const record = findKey(keyId, context)
       requireEncryptionKey(record, operation, context)
       stopIfDryRun(dryRun)
       const dataKey = randomBytes(length)
@@ -126,13 +128,15 @@ const reEncrypt: Operation = {
   mutates: false,
   run(fields, context) {
     const blob = fields.requiredBlob('CiphertextBlob', CIPHERTEXT_RULES)
+    const sourceKeyId = fields.string('SourceKeyId', KEY_ID_RULES)
+    const destinationKeyId = readKeyId(fields, 'DestinationKeyId')
     const sourceContext = readContext(fields, 'SourceEncryptionContext')
     const destinationContext = readContext(fields, 'DestinationEncryptionContext')
     readAlgorithm(fields, 'SourceEncryptionAlgorithm')
     readAlgorithm(fields, 'DestinationEncryptionAlgorithm')
     const { dryRun } = readCommonCryptoFields(fields)
-    const source = decryptionKey(blob, fields, 'SourceKeyId', context)
-    const destination = resolveKey(fields, 'DestinationKeyId', context)
+    const source = decryptionKey(blob, sourceKeyId, context)
+    const destination = findKey(destinationKeyId, context)
     requireEncryptionKey(source, 'ReEncrypt', context)
     requireEncryptionKey(destination, 'ReEncrypt', context)
     const plaintext = openCiphertext(blob, source.material.secret, sourceContext)
