@@ -16,6 +16,7 @@ import { isSignedOnRead, pathOf, type ResolvedConfig } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
+import { shown } from './shown'
 
 /** A signed attribute of the stored item, paired with its legend byte. */
 type StoredField =
@@ -60,9 +61,14 @@ function walkLegend(config: ResolvedConfig, item: Item, header: HeaderFields): S
   if (names.length !== legend.length) {
     const problem =
       names.length > legend.length
-        ? `the item has ${names.length} signed attributes but its header lists ${legend.length}: something written unsigned is now signed (or was added): ${names.slice(legend.length).map((n) => `"${n}"`).join(', ')}.`
-        : `the header lists ${legend.length} signed attributes but the item has ${names.length}: a signed attribute was removed or the reader allows it unsigned.`
-    throw verificationError('ERR_LEGEND_MISMATCH', config, `${problem} Check allowedUnsignedAttributes/allowedUnsignedAttributePrefix against the writer's.`)
+        ? `the item has ${names.length} signed attributes but its header lists ${legend.length}: an attribute was added, or one the writer left unsigned is signed for this reader`
+        : `the header lists ${legend.length} signed attributes but the item has ${names.length}: a signed attribute was removed, or this reader allows one of them unsigned`
+    const seen = names.slice(0, 20).map(shown).join(', ') + (names.length > 20 ? ', …' : '')
+    throw verificationError(
+      'ERR_LEGEND_MISMATCH',
+      config,
+      `${problem} (signed here: ${seen || 'none'}). Check allowedUnsignedAttributes/allowedUnsignedAttributePrefix against the writer's.`,
+    )
   }
   return names.map((name, index): StoredField => {
     const char = legend[index]
@@ -70,18 +76,18 @@ function walkLegend(config: ResolvedConfig, item: Item, header: HeaderFields): S
     if (char === LEGEND_ENCRYPT) {
       const stored = binaryOf(value)
       if (stored === undefined || stored.length < MIN_ENCRYPTED_FIELD_LENGTH) {
-        throw verificationError('ERR_LEGEND_MISMATCH', config, `attribute "${name}" is encrypted according to the header but is not a binary value of at least ${MIN_ENCRYPTED_FIELD_LENGTH} bytes.`)
+        throw verificationError('ERR_LEGEND_MISMATCH', config, `attribute ${shown(name)} is encrypted according to the header but is not a binary value of at least ${MIN_ENCRYPTED_FIELD_LENGTH} bytes.`)
       }
       return { name, legend: 'e', stored }
     }
     if (char === LEGEND_CONTEXT && header.version !== 2) {
-      throw verificationError('ERR_HEADER_INVALID', config, `attribute "${name}" is marked SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT in a version 1 header.`)
+      throw verificationError('ERR_HEADER_INVALID', config, `attribute ${shown(name)} is marked SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT in a version 1 header.`)
     }
     let terminal: Terminal
     try {
       terminal = serializeValue(value, name)
     } catch (cause) {
-      throw new ItemVerificationError('ERR_SIGNATURE_INVALID', `Table "${config.tableLabel}": signed attribute "${name}" holds a value that cannot have been signed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+      throw new ItemVerificationError('ERR_SIGNATURE_INVALID', `Table "${config.tableLabel}": signed attribute ${shown(name)} holds a value that cannot have been signed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     }
     return { name, legend: char as 's' | 'c', terminal }
   })
