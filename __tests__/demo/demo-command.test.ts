@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { startLocalKms } from '../../lib/local'
-import { ddbEndpoint, uniqueTableName } from '../setup/dynamodb'
+import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { createTestTable, ddbEndpoint, newDynamoDBClient, testTableInput, uniqueTableName } from '../setup/dynamodb'
 
 /**
  * `dynamodb-item-encryptor demo` as a user runs it: a child process of the TypeScript entry point (so the test
@@ -103,12 +104,16 @@ describe('demo, run as a child process', () => {
     for (const endpoint of out.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []) expect(await portIsClosed(endpoint)).toBe(true)
   }, 120_000)
 
-  it('uses running services given by --dynamodb-endpoint and --kms-endpoint (docker-compose style)', async () => {
+  it('uses running services given by --dynamodb-endpoint and --kms-endpoint (docker-compose style), on a table name still free', async () => {
     const kms = await startLocalKms({ host: '127.0.0.1' })
+    // An earlier run's table: the demo must leave it alone and pick the next free name.
+    const earlier = newDynamoDBClient('ap-southeast-2')
+    await earlier.send(new CreateTableCommand(testTableInput('Customers')))
     try {
-      const table = uniqueTableName('demo')
-      const run = await runCli(['demo', '--dynamodb-endpoint', ddbEndpoint(), '--kms-endpoint', kms.endpoint, '--table', table, '--regions', 'eu-west-1,ap-southeast-2'])
+      const run = await runCli(['demo', '--dynamodb-endpoint', ddbEndpoint(), '--kms-endpoint', kms.endpoint, '--regions', 'eu-west-1,ap-southeast-2'])
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' })
+      expect(run.stdout).toMatch(/Global table {2}Customers-2 in eu-west-1 and ap-southeast-2/)
+      expect((await earlier.send(new ScanCommand({ TableName: 'Customers' }))).Count).toBe(0)
       expectFiveSteps(run.stdout, 'Direction 1 of 2: write in eu-west-1, read in ap-southeast-2', 'eu-west-1', 'ap-southeast-2')
       expectFiveSteps(run.stdout, 'Direction 2 of 2: write in ap-southeast-2, read in eu-west-1', 'ap-southeast-2', 'eu-west-1')
       expect(run.stdout).toContain(`${ddbEndpoint()}  (running service)`)
@@ -118,6 +123,7 @@ describe('demo, run as a child process', () => {
       expect(calls.filter((call) => call.operation === 'Decrypt').map((call) => call.region)).toEqual(['ap-southeast-2', 'eu-west-1'])
       expect(await portIsClosed(kms.endpoint)).toBe(false) // not the demo's to stop
     } finally {
+      earlier.destroy()
       await kms.close()
     }
   }, 120_000)
@@ -151,6 +157,22 @@ describe('demo failures: exit code and a message that says what to check', () =>
     expect(run.stderr).toMatch(/What to check: DynamoDB Local needs Java 17/)
     expect(run.stderr).toMatch(/openjdk-17-jre-headless/)
   })
+
+  it('exits 1 when the table given by --table exists, without writing to it', async () => {
+    const kms = await startLocalKms({ host: '127.0.0.1' })
+    const client = newDynamoDBClient('us-east-1')
+    try {
+      const table = await createTestTable(client, { prefix: 'taken', key: { partitionKey: { name: 'customerId' } } })
+      const run = await runCli(['demo', '--dynamodb-endpoint', ddbEndpoint(), '--kms-endpoint', kms.endpoint, '--table', table])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(`FAILED  Table ${table} already exists in DynamoDB Local at ${ddbEndpoint()}.`)
+      expect(run.stderr).toMatch(/What to check: .*pass another --table NAME/)
+      expect((await client.send(new ScanCommand({ TableName: table }))).Count).toBe(0)
+    } finally {
+      client.destroy()
+      await kms.close()
+    }
+  }, 60_000)
 
   it('exits 1 when nothing answers at --kms-endpoint, pointing at docker-compose', async () => {
     const closed = await startLocalKms({ host: '127.0.0.1' })

@@ -26,6 +26,7 @@ describe('demo plan: local (default)', () => {
       mode: 'local',
       regions: ['us-east-1', 'us-west-2'],
       tableName: 'Customers',
+      tableNameGiven: false,
       dynamodb: { kind: 'start-local' },
       kms: { kind: 'start-local' },
       state: { kind: 'temporary' },
@@ -48,6 +49,7 @@ describe('demo plan: local (default)', () => {
   it('takes --table and --regions (writer first)', () => {
     expect(plan(['--table', 'Orders.v2', '--regions', 'eu-west-1, ap-southeast-2'])).toMatchObject({
       tableName: 'Orders.v2',
+      tableNameGiven: true,
       regions: ['eu-west-1', 'ap-southeast-2'],
     })
   })

@@ -15,6 +15,11 @@ export interface LocalDemoPlan {
   /** Writer Region first; the demo then runs the other way round. */
   regions: readonly [string, string]
   tableName: string
+  /**
+   * `--table` was given. Then an existing table of that name is an error (the demo never touches a table it did
+   * not create); otherwise, when DynamoDB keeps earlier runs (external or --data), the first free `Customers-N`.
+   */
+  tableNameGiven: boolean
   dynamodb: ServicePlan
   kms: ServicePlan
   /** Where started services keep their state: a temporary folder removed at exit, or a kept one. */
@@ -86,6 +91,7 @@ function planLocal(args: DemoArgs, regions: readonly [string, string], tableName
     mode: 'local',
     regions,
     tableName,
+    tableNameGiven: args.table !== undefined,
     dynamodb,
     kms,
     state: args.data === undefined ? { kind: 'temporary' } : { kind: 'kept', dir: resolve(cwd, args.data) },

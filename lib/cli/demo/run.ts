@@ -1,5 +1,4 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
-import { createLocalGlobalTable } from '../../local'
 import { checkDemoMrk, createDemoMrk } from './key-setup'
 import { checkAwsGlobalTable } from './aws-table'
 import type { Cleanup } from './cleanup'
@@ -7,9 +6,10 @@ import { DemoFailure, explain } from './failure'
 import { formatKmsCalls, formatMs } from './format'
 import { demoPermissions, formatPermissions } from './iam'
 import { KmsCallLog } from './kms-call-log'
+import { createDemoGlobalTable } from './local-table'
 import type { DemoOutput } from './output'
 import type { AwsDemoPlan, DemoPlan, LocalDemoPlan } from './plan'
-import { DEMO_KEY_SCHEMA, demoTableInput, toAttributeValues, type DemoRecord, type TableKeySchema } from './record'
+import { DEMO_KEY_SCHEMA, toAttributeValues, type DemoRecord, type TableKeySchema } from './record'
 import { regionClients } from './regions'
 import { runDirection, type DirectionResult } from './scenario'
 import { dynamodbAdminClients, kmsAdminClients, openServices, type DemoServices } from './services'
@@ -52,11 +52,11 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
 
   const log = new KmsCallLog()
   const clients = plan.regions.map((region) =>
-    regionClients({ region, tableName: plan.tableName, schema: setup.schema, keyArn: setup.primaryArn, dynamodb: services.dynamodb, kms: services.kms, log }, cleanup),
+    regionClients({ region, tableName: setup.tableName, schema: setup.schema, keyArn: setup.primaryArn, dynamodb: services.dynamodb, kms: services.kms, log }, cleanup),
   )
   const written: { key: DemoRecord; region: string }[] = []
   const context = {
-    tableName: plan.tableName,
+    tableName: setup.tableName,
     schema: setup.schema,
     primaryArn: setup.primaryArn,
     log,
@@ -89,19 +89,16 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
 interface Setup {
   primaryArn: string
   schema: TableKeySchema
+  tableName: string
 }
 
 async function setUpLocal(plan: LocalDemoPlan, services: DemoServices, cleanup: Cleanup, progress: (line: string) => void): Promise<Setup> {
   const kms = kmsAdminClients(services.kms, cleanup)
+  const ddb = dynamodbAdminClients(services.dynamodb, cleanup)
   const primaryArn = await phase('Creating the multi-Region key', () => createDemoMrk(kms, plan.regions, WAITS.local.key, progress))
-  await phase('Creating the global table', async () => {
-    const { endpoint, credentials } = services.dynamodb
-    if (endpoint === undefined || credentials === undefined) throw new Error('no local DynamoDB endpoint')
-    const table = await createLocalGlobalTable({ endpoint, credentials, regions: [...plan.regions], table: demoTableInput(plan.tableName) })
-    cleanup.add('global-table replication', () => table.close())
-  })
-  progress(`Global table  ${plan.tableName} in ${plan.regions.join(' and ')}  (created; stream NEW_AND_OLD_IMAGES, replicated both ways)`)
-  return { primaryArn, schema: DEMO_KEY_SCHEMA }
+  const tableName = await phase('Creating the global table', () => createDemoGlobalTable(services.dynamodb, ddb, plan, cleanup))
+  progress(`Global table  ${tableName} in ${plan.regions.join(' and ')}  (created; stream NEW_AND_OLD_IMAGES, replicated both ways)`)
+  return { primaryArn, schema: DEMO_KEY_SCHEMA, tableName }
 }
 
 async function setUpAws(plan: AwsDemoPlan, services: DemoServices, cleanup: Cleanup, progress: (line: string) => void): Promise<Setup> {
@@ -114,7 +111,7 @@ async function setUpAws(plan: AwsDemoPlan, services: DemoServices, cleanup: Clea
     permissionsHint,
   )
   const schema = await phase('Checking the global table', () => checkAwsGlobalTable(ddb, plan, WAITS.aws.table, progress), permissionsHint)
-  return { primaryArn, schema }
+  return { primaryArn, schema, tableName: plan.tableName }
 }
 
 /** On AWS the table is the user's: remove the demo's own items (from the Region that wrote each; the deletes replicate). */
