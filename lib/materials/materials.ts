@@ -1,7 +1,7 @@
-import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto'
-import { promisify } from 'node:util'
-import { ConfigError, ItemVerificationError, KeyringError } from '../errors'
+import { randomBytes, type KeyObject } from 'node:crypto'
+import { ConfigError, EncryptorError, ItemVerificationError, KeyringError } from '../errors'
 import { serializeEncryptionContextAsAad } from '../structured/encryption-context'
+import { generateSigningKeyPair } from '../structured/signature'
 import type { AlgorithmSuite } from '../structured/suite'
 import type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, Keyring } from './keyring'
 import { toDbeKeyring } from './keyrings/adapt'
@@ -56,19 +56,6 @@ export interface GetDecryptionMaterialsInput {
   encryptedDataKeys: readonly EncryptedDataKeyBytes[]
 }
 
-const generateKeyPairAsync = promisify(generateKeyPair)
-
-/** A fresh P-384 key pair per item (off the main thread) and the public key as DB-ESDK stores it. */
-async function newSigningKeyPair(): Promise<{ privateKey: KeyObject; compressedPublicKey: string }> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('ec', { namedCurve: 'P-384' })
-  const jwk = publicKey.export({ format: 'jwk' })
-  const x = Buffer.from(jwk.x ?? '', 'base64url')
-  const y = Buffer.from(jwk.y ?? '', 'base64url')
-  // SEC1 compressed point: 0x02 for even y, 0x03 for odd y, then x.
-  const compressed = Buffer.concat([Buffer.from([0x02 | (y[y.length - 1] & 1)]), x])
-  return { privateKey, compressedPublicKey: compressed.toString('base64') }
-}
-
 export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput): Promise<EncryptionMaterials> {
   const { suite, requiredEncryptionContextKeys } = input
   const keyring = toDbeKeyring(input.keyring)
@@ -84,13 +71,16 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
 
   let signingKey: KeyObject | undefined
   if (suite.signed) {
-    const pair = await newSigningKeyPair()
+    const pair = await generateSigningKeyPair()
     signingKey = pair.privateKey
-    encryptionContext[PUBLIC_KEY_CONTEXT_KEY] = pair.compressedPublicKey
+    encryptionContext[PUBLIC_KEY_CONTEXT_KEY] = pair.publicKeyCompressedBase64
   }
 
   const contextAad = serializeEncryptionContextAsAad(encryptionContext)
-  const wrapped = await keyring.wrapIntermediateKeys(encryptionContext)
+  const wrapped = await keyring.wrapIntermediateKeys(encryptionContext).catch((error: unknown) => {
+    if (error instanceof EncryptorError) throw error
+    throw new KeyringError('ERR_KEYRING', `The keyring could not wrap a data key: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  })
   const plaintextDataKey = randomBytes(DATA_KEY_LENGTH)
   const encryptedDataKeys: EncryptedDataKeyBytes[] = []
   const symmetricSigningKeys: Buffer[] = []
