@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { EncryptorError } from '../../errors'
@@ -37,7 +37,7 @@ export function loadStore(file: string): KeyStore | undefined {
 export function saveStore(file: string, store: KeyStore): void {
   const folder = dirname(file)
   mkdirSync(folder, { recursive: true })
-  const temporary = join(folder, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const temporary = join(folder, `${temporaryPrefix(file)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   const bytes = Buffer.from(`${JSON.stringify(toDocument(store), null, 1)}\n`, 'utf8')
   const fd = openSync(temporary, 'wx', 0o600)
   try {
@@ -57,6 +57,42 @@ export function saveStore(file: string, store: KeyStore): void {
     throw error
   }
   syncFolder(folder)
+}
+
+/**
+ * Deletes temporary files a killed server left next to the data file. Only those of processes that no longer run:
+ * a live one may be in the middle of a write.
+ */
+export function removeStaleTemporaryFiles(file: string): void {
+  const prefix = temporaryPrefix(file)
+  let names: string[]
+  try {
+    names = readdirSync(dirname(file))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length)) : null
+    if (match === null || isRunning(Number(match[1]))) continue
+    try {
+      unlinkSync(join(dirname(file), name))
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function temporaryPrefix(file: string): string {
+  return `.${basename(file)}.`
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 // Makes the rename itself durable. Some platforms cannot open a folder for fsync; the rename is still atomic there.

@@ -4,7 +4,7 @@ import { ACCOUNT_ID_PATTERN } from './arn'
 import { CallLog, type LocalKmsCall } from './call-log'
 import { createKmsHttpServer } from './http-server'
 import { KeyStore } from './key-store'
-import { loadStore, saveStore } from './persistence'
+import { loadStore, removeStaleTemporaryFiles, saveStore } from './persistence'
 import { KmsService } from './service'
 import type { LocalKmsCredentials } from './sigv4'
 
@@ -48,6 +48,7 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
   const dataFile = settings.dataFile
   let store = new KeyStore(settings.accountId ?? DEFAULT_ACCOUNT_ID)
   if (dataFile !== undefined) {
+    removeStaleTemporaryFiles(dataFile)
     const loaded = loadStore(dataFile)
     if (loaded !== undefined) {
       if (settings.accountId !== undefined && settings.accountId !== loaded.accountId) {
