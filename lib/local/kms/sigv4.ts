@@ -50,6 +50,7 @@ export function verifySignature(
   request: IncomingSignedRequest,
   credentials: readonly LocalKmsCredentials[],
   now: number,
+  service = SERVICE,
 ): { region: string; accessKeyId: string } {
   const headers = headerValues(request.rawHeaders)
   const authorizationValues = headers.get('authorization')
@@ -63,7 +64,7 @@ export function verifySignature(
     throw new KmsError('UnrecognizedClientException', 'The security token included in the request is invalid.')
   }
   checkSessionToken(credential, headers.get('x-amz-security-token'))
-  checkScope(authorization)
+  checkScope(authorization, service)
 
   const amzDate = headers.get('x-amz-date')?.[0]
   if (amzDate === undefined || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
@@ -94,7 +95,7 @@ export function verifySignature(
   ].join('\n')
   const scope = `${authorization.date}/${authorization.region}/${authorization.service}/${authorization.terminator}`
   const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(Buffer.from(canonicalRequest, 'utf8'))].join('\n')
-  const signingKey = [authorization.date, authorization.region, SERVICE, 'aws4_request'].reduce<Buffer>(
+  const signingKey = [authorization.date, authorization.region, service, 'aws4_request'].reduce<Buffer>(
     (key, part) => hmac(key, part),
     Buffer.from(`AWS4${credential.secretAccessKey}`, 'utf8'),
   )
@@ -150,15 +151,15 @@ function checkSessionToken(credential: LocalKmsCredentials, tokens: string[] | u
   if (!matches) throw new KmsError('UnrecognizedClientException', 'The security token included in the request is invalid.')
 }
 
-function checkScope(authorization: AuthorizationHeader): void {
+function checkScope(authorization: AuthorizationHeader, service: string): void {
   if (!/^\d{8}$/.test(authorization.date)) {
     throw new KmsError('IncompleteSignatureException', `Credential date '${authorization.date}' is not of the form yyyyMMdd.`)
   }
   if (!REGION_PATTERN.test(authorization.region)) {
     throw new KmsError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${authorization.region}'.`)
   }
-  if (authorization.service !== SERVICE) {
-    throw new KmsError('InvalidSignatureException', `Credential should be scoped to correct service: '${SERVICE}'.`)
+  if (authorization.service !== service) {
+    throw new KmsError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`)
   }
   if (authorization.terminator !== 'aws4_request') {
     throw new KmsError('InvalidSignatureException', "Credential should be scoped with a valid terminator: 'aws4_request'.")
