@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms'
 import { rawKmsRequest, useLocalKms, type RawRequest } from './support'
 
@@ -261,5 +262,27 @@ describe('malformed requests', () => {
     })
     expect(reply.status).toBe(431)
     expect(JSON.parse(reply.body)).toMatchObject({ __type: 'RequestEntityTooLargeException' })
+  })
+
+  it('survives clients that hang up mid-request, and keeps serving', async () => {
+    const url = new URL(local.kms().endpoint)
+    const abandon = (head: string, body: string): Promise<void> =>
+      new Promise((resolve) => {
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write(head + body, () => {
+            socket.destroy()
+            resolve()
+          })
+        })
+        socket.on('error', () => resolve())
+      })
+    const head = (length: number): string =>
+      `POST / HTTP/1.1\r\nHost: ${url.host}\r\nX-Amz-Target: TrentService.ListKeys\r\nContent-Length: ${length}\r\n\r\n`
+    for (let round = 0; round < 20; round += 1) {
+      await abandon(head(1000), '{"Lim')                    // body cut short
+      await abandon(head(5 * 1024 * 1024), 'x'.repeat(1000)) // oversized, then gone
+      await abandon('POST / HTTP/1.1\r\nHost: x\r\n', '')   // headers cut short
+    }
+    await expect(local.client('us-east-1').send(new DescribeKeyCommand({ KeyId: 'alias/none' }))).rejects.toThrow(/is not found/)
   })
 })

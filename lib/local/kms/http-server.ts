@@ -79,6 +79,7 @@ function refuseOversized(request: IncomingMessage, response: ServerResponse, onC
     call,
   })
   let discarded = 0
+  request.on('error', () => request.socket.destroy())
   request.removeAllListeners('data')
   request.on('data', (chunk: Buffer) => {
     discarded += chunk.length
