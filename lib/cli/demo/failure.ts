@@ -52,7 +52,8 @@ function hintFor(name: string, message: string, error: unknown, context: { permi
   return 'Re-run with the same flags; if it fails again, the message above names the request that failed.'
 }
 
+/** The AWS error name (NotFoundException, …) says something; our own error classes' messages already say it all. */
 function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name === 'Error' ? '' : error.name
-  return ''
+  if (!(error instanceof Error) || isEncryptorError(error)) return ''
+  return error.name === 'Error' ? '' : error.name
 }
