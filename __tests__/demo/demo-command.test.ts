@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { startLocalKms } from '../../lib/local'
@@ -127,6 +129,51 @@ describe('demo, run as a child process', () => {
       await kms.close()
     }
   }, 120_000)
+})
+
+describe('demo state and interruption', () => {
+  it('keeps the KMS key file and the DynamoDB databases in --data DIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-data-'))
+    try {
+      const run = await runCli(['demo', '--data', dir])
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' })
+      const keyId = /MRK primary\s+arn:aws:kms:us-east-1:\d{12}:key\/(mrk-[0-9a-f]{32})/.exec(run.stdout)?.[1]
+      expect(keyId).toBeDefined()
+      expect(readFileSync(join(dir, 'kms.json'), 'utf8')).toContain(keyId)
+      expect(readdirSync(join(dir, 'dynamodb'))).toEqual(expect.arrayContaining(['demo_us-east-1.db', 'demo_us-west-2.db']))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('on SIGINT stops DynamoDB Local and the local KMS it started, and exits 130', async () => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join('lib', 'cli', 'main.ts'), 'demo'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_EC2_METADATA_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)))
+    // Interrupt as soon as both services are up, before the scenario ends.
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`services did not start:\n${stdout}\n${stderr}`)), 60_000)
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8')
+        if (/KMS +http/.test(stdout)) {
+          clearTimeout(timer)
+          done()
+        }
+      })
+    })
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stderr).toMatch(/SIGINT: stopping the services the demo started/)
+    const endpoints = stdout.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []
+    expect(endpoints).toHaveLength(2)
+    for (const endpoint of endpoints) expect(await portIsClosed(endpoint)).toBe(true)
+  }, 90_000)
 })
 
 describe('demo failures: exit code and a message that says what to check', () => {

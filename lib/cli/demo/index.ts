@@ -43,7 +43,9 @@ export async function demoCommand(argv: readonly string[], io: DemoIo = { stdout
   // The SDK warns once per process on Node 20; the demo's output should show the scenario, not that.
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const cleanup = new Cleanup()
+  let stopping = false
   const interrupted = onInterrupt(async (signal) => {
+    stopping = true
     err.line(`\n${signal}: stopping the services the demo started…`)
     await reportCleanup(cleanup, err)
     process.exit(signal === 'SIGINT' ? 130 : 143)
@@ -52,6 +54,7 @@ export async function demoCommand(argv: readonly string[], io: DemoIo = { stdout
     await runDemo(invocation.plan, out, cleanup)
     return (await reportCleanup(cleanup, err)) ? 0 : 1
   } catch (error) {
+    if (stopping) return 1 // the interrupt handler reports and exits; this failure is only its consequence
     const failure = error instanceof DemoFailure ? error : explain('The demo', error)
     err.line()
     err.line(err.style.bad(`FAILED  ${failure.what}`))
