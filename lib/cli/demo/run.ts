@@ -46,8 +46,8 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
   progress(`KMS           ${services.kms.endpoint ?? 'regional endpoints'}  (${services.kms.origin})`)
 
   const setup = plan.mode === 'aws' ? await setUpAws(plan, services, cleanup, progress) : await setUpLocal(plan, services, cleanup, progress)
-  progress(`Table config  one for both Regions: key ARN ${setup.primaryArn} (the primary);`)
-  progress(`              each Region's client builds its keyring as awsKmsMrkKeyring({ keyArn, region })`)
+  progress(`Table config  the same in both Regions, with one key ARN: ${setup.primaryArn} (the primary)`)
+  progress(`              each Region's client gets awsKmsMrkKeyring({ keyArn, region: <its Region> })`)
   out.line()
 
   const log = new KmsCallLog()
