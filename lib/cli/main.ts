@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { demoCommand } from './demo'
 import { kmsCommand } from './kms-command'
 
 /** Where a command writes: process.stdout/stderr in the CLI, buffers in tests. */
@@ -17,6 +18,7 @@ export interface CliCommand {
 /** The commands of `dynamodb-item-encryptor <command>`; each one is a single entry. */
 export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   kms: { summary: 'run a local AWS KMS with multi-Region keys (for development and tests)', run: kmsCommand },
+  demo: { summary: 'run the multi-Region scenario end to end: encrypt, put, replicate, get, decrypt (local stack, or --aws)', run: demoCommand },
 }
 
 export function usage(): string {
