@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { startLocalKms } from '../../lib/local'
-import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
-import { createTestTable, ddbEndpoint, newDynamoDBClient, testTableInput, uniqueTableName } from '../setup/dynamodb'
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { LOCAL_DYNAMODB_CREDENTIALS } from '../../lib/cli/demo/services'
+import { createTestTable, ddbEndpoint, testTableInput, uniqueTableName } from '../setup/dynamodb'
 
 /**
  * `dynamodb-item-encryptor demo` as a user runs it: a child process of the TypeScript entry point (so the test
@@ -68,6 +69,11 @@ function expectFiveSteps(stdout: string, title: string, writer: string, reader: 
   }
 }
 
+/** DynamoDB Local keeps one database per access key: see what the demo sees, through its credentials. */
+function demoDynamoDBClient(region: string): DynamoDBClient {
+  return new DynamoDBClient({ region, endpoint: ddbEndpoint(), credentials: { ...LOCAL_DYNAMODB_CREDENTIALS } })
+}
+
 function portIsClosed(endpoint: string): Promise<boolean> {
   const { hostname, port } = new URL(endpoint)
   return new Promise((resolve) => {
@@ -109,7 +115,7 @@ describe('demo, run as a child process', () => {
   it('uses running services given by --dynamodb-endpoint and --kms-endpoint (docker-compose style), on a table name still free', async () => {
     const kms = await startLocalKms({ host: '127.0.0.1' })
     // An earlier run's table: the demo must leave it alone and pick the next free name.
-    const earlier = newDynamoDBClient('ap-southeast-2')
+    const earlier = demoDynamoDBClient('ap-southeast-2')
     await earlier.send(new CreateTableCommand(testTableInput('Customers')))
     try {
       const run = await runCli(['demo', '--dynamodb-endpoint', ddbEndpoint(), '--kms-endpoint', kms.endpoint, '--regions', 'eu-west-1,ap-southeast-2'])
@@ -207,7 +213,7 @@ describe('demo failures: exit code and a message that says what to check', () =>
 
   it('exits 1 when the table given by --table exists, without writing to it', async () => {
     const kms = await startLocalKms({ host: '127.0.0.1' })
-    const client = newDynamoDBClient('us-east-1')
+    const client = demoDynamoDBClient('us-east-1')
     try {
       const table = await createTestTable(client, { prefix: 'taken', key: { partitionKey: { name: 'customerId' } } })
       const run = await runCli(['demo', '--dynamodb-endpoint', ddbEndpoint(), '--kms-endpoint', kms.endpoint, '--table', table])

@@ -45,7 +45,8 @@ export async function createDemoGlobalTable(
   const { endpoint, credentials } = access
   if (endpoint === undefined || credentials === undefined) throw new Error('the local demo needs a DynamoDB Local endpoint')
   const tableName = await freeTableName(ddb, plan, endpoint)
-  const table = await createLocalGlobalTable()({ endpoint, credentials: { ...credentials }, regions: [...plan.regions], table: demoTableInput(tableName) })
+  const create = createLocalGlobalTable()
+  const table = await create({ endpoint, credentials: { ...credentials }, regions: [...plan.regions], table: demoTableInput(tableName) })
   cleanup.add('global-table replication', () => table.close())
   return tableName
 }
