@@ -30,7 +30,7 @@ export function mrkArnInRegion(keyArn: string, region: string): string {
 export function demoPermissions(plan: AwsDemoPlan): RegionPermissions[] {
   const [, partition, , keyRegion, account] = plan.keyArn.split(':')
   const tableArn = (region: string) => `arn:${partition}:dynamodb:${region}:${account}:table/${plan.tableName}`
-  return plan.regions.map((region) => {
+  const perRegion = plan.regions.map((region) => {
     const key = mrkArnInRegion(plan.keyArn, region)
     const groups: PermissionGroup[] = [
       {
@@ -59,6 +59,14 @@ export function demoPermissions(plan: AwsDemoPlan): RegionPermissions[] {
     if (plan.create) groups.push(createPermissions(plan, region, keyRegion, tableArn(region)))
     return { region, groups }
   })
+  if (plan.create && !plan.regions.includes(keyRegion)) {
+    // ReplicateKey is called in the primary's Region, which need not be one of the table's.
+    perRegion.push({
+      region: keyRegion,
+      groups: [{ purpose: 'with --create', permissions: [{ action: 'kms:ReplicateKey', resource: `${plan.keyArn} (the primary key, if --key-arn names a replica)` }] }],
+    })
+  }
+  return perRegion
 }
 
 function createPermissions(plan: AwsDemoPlan, region: string, keyRegion: string, tableArn: string): PermissionGroup {
@@ -66,7 +74,7 @@ function createPermissions(plan: AwsDemoPlan, region: string, keyRegion: string,
   if (region === keyRegion) {
     permissions.push({ action: 'kms:ReplicateKey', resource: `${plan.keyArn} (the primary key, if --key-arn names a replica)` })
   }
-  permissions.push({ action: 'kms:CreateKey', resource: '* (ReplicateKey creates the replica key in this Region)' })
+  else permissions.push({ action: 'kms:CreateKey', resource: '* (ReplicateKey creates the replica key in this Region)' })
   if (region === plan.regions[0]) {
     permissions.push(
       { action: 'dynamodb:CreateTable', resource: tableArn },

@@ -35,7 +35,7 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
   if (plan.mode === 'aws') {
     out.line(bold('IAM permissions this run needs'))
     for (const line of formatPermissions(demoPermissions(plan))) out.line(`  ${line}`)
-    out.line(dim(plan.create ? '  --create: missing replicas of the key and of the table are created; nothing is deleted but the demo items.' : '  Nothing is created or deleted but the demo items (pass --create to create a missing key replica or table).'))
+    out.line(dim(plan.create ? '  --create: what is missing (key replicas, the table, table replicas) is created; nothing is deleted but the demo\'s own items.' : '  Nothing is created, and nothing deleted but the demo\'s own items (--create creates a missing key replica, table or table replica).'))
     out.line()
   }
 
