@@ -37,7 +37,7 @@ const OUTPUT_LINES_SHOWN = 20
  * Resolves once it answers `ListTables`.
  */
 export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Promise<DynamoDBLocalHandle> {
-  const javaPath = options.javaPath ?? process.env.DYNAMODB_LOCAL_JAVA ?? 'java'
+  const javaPath = options.javaPath ?? (process.env.DYNAMODB_LOCAL_JAVA || 'java') // empty counts as unset
   const startTimeoutMs = options.startTimeoutMs ?? 30_000
   const requestedPort = options.port ?? 0
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65_535) {
