@@ -96,13 +96,14 @@ export async function createLocalGlobalTable(options: LocalGlobalTableOptions): 
 
 function replicationTimeout(tableName: string, regions: readonly string[], timeoutMs: number, comparison: RegionComparison, replicator: Replicator): EncryptorError {
   const counts = regions.map((region) => `${region} ${comparison.itemsPerRegion[region] ?? 0}`).join(', ')
-  const { unsettledItems, outstandingEchoes } = replicator.backlog()
+  const { unsettledItems, outstandingEchoes, trimmedReads } = replicator.backlog()
   const lastError = replicator.lastError === undefined ? '' : ` Last error: ${replicator.lastError}.`
+  const trimmed = trimmedReads === 0 ? '' : ` Stream records were trimmed before they were read ${trimmedReads} time(s): those changes cannot be replicated.`
   return new EncryptorError(
     'ERR_LOCAL_STACK',
     `Global table ${tableName}: Regions ${regions.join(', ')} still differ in ${comparison.differingItems} item(s) after ${timeoutMs} ms ` +
       `(items per Region: ${counts}; replicator backlog: ${unsettledItems} item(s) to bring to other Regions, ${outstandingEchoes} replicated write(s) not yet read back).` +
-      `${lastError} Wait longer, or stop writing before waiting.`,
+      `${trimmed}${lastError} Wait longer, or stop writing before waiting.`,
   )
 }
 

@@ -65,8 +65,10 @@ export class Replicator {
   }
 
   /** Work still open, for error messages. */
-  backlog(): { unsettledItems: number; outstandingEchoes: number } {
-    return { unsettledItems: this.state.unsettledCount(), outstandingEchoes: this.state.outstandingEchoes() }
+  backlog(): { unsettledItems: number; outstandingEchoes: number; trimmedReads: number } {
+    let trimmedReads = 0
+    for (const reader of this.config.streams.values()) trimmedReads += reader.trimmedReads
+    return { unsettledItems: this.state.unsettledCount(), outstandingEchoes: this.state.outstandingEchoes(), trimmedReads }
   }
 
   /**
