@@ -1,10 +1,9 @@
-import { DynamoDBClient, GetItemCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, ReplicateKeyCommand } from '@aws-sdk/client-kms'
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { awsKmsMrkKeyring, EncryptedDocumentClient, type TableEncryptionConfig } from '../../lib'
 import { isEncryptorError } from '../../lib/errors'
-import * as localStack from '../../lib/local'
-import { startLocalKms } from '../../lib/local'
+import { createLocalGlobalTable, startLocalKms } from '../../lib/local'
 import { ddbEndpoint, localCredentials, uniqueTableName } from '../setup/dynamodb'
 
 /**
@@ -17,23 +16,7 @@ const READERS = ['us-west-2', 'eu-west-1'] as const
 const REGIONS = [WRITER, ...READERS]
 
 type LocalKms = Awaited<ReturnType<typeof startLocalKms>>
-interface GlobalTable {
-  waitForReplication(timeoutMs?: number): Promise<void>
-  close(): Promise<void>
-}
-type CreateLocalGlobalTable = (options: {
-  endpoint: string
-  credentials: { accessKeyId: string; secretAccessKey: string }
-  regions: string[]
-  table: CreateTableCommandInput
-}) => Promise<GlobalTable>
-
-/** Looked up at run time so this file type-checks before lib/local/global-table lands; the suite fails without it. */
-function createLocalGlobalTable(): CreateLocalGlobalTable {
-  const create = (localStack as unknown as { createLocalGlobalTable?: unknown }).createLocalGlobalTable
-  if (typeof create !== 'function') throw new Error('createLocalGlobalTable is not exported from lib/local')
-  return create as CreateLocalGlobalTable
-}
+type GlobalTable = Awaited<ReturnType<typeof createLocalGlobalTable>>
 
 let kms: LocalKms
 let table: GlobalTable
@@ -90,7 +73,7 @@ beforeAll(async () => {
   }
 
   tableName = uniqueTableName('mrk-e2e')
-  table = await createLocalGlobalTable()({
+  table = await createLocalGlobalTable({
     endpoint: ddbEndpoint(),
     credentials: { ...localCredentials },
     regions: REGIONS,

@@ -1,33 +1,10 @@
-import { DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import * as localStack from '../../local'
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { createLocalGlobalTable } from '../../local'
 import type { Cleanup } from './cleanup'
 import { DemoFailure } from './failure'
 import type { LocalDemoPlan } from './plan'
 import { demoTableInput } from './record'
-import type { Credentials, ServiceAccess } from './services'
-
-/** The contract of `createLocalGlobalTable` in DESIGN.md. */
-type CreateLocalGlobalTable = (options: {
-  endpoint: string
-  credentials: Credentials
-  regions: string[]
-  table: CreateTableCommandInput
-}) => Promise<{ waitForReplication(timeoutMs?: number): Promise<void>; close(): Promise<void> }>
-
-/**
- * `createLocalGlobalTable` is built in lib/local/global-table by another part of issue 5. Looked up at run time so
- * that the package compiles (and every other command works) in a checkout where it has not landed yet.
- */
-function createLocalGlobalTable(): CreateLocalGlobalTable {
-  const create = (localStack as unknown as { createLocalGlobalTable?: unknown }).createLocalGlobalTable
-  if (typeof create !== 'function') {
-    throw new DemoFailure(
-      'This checkout has no createLocalGlobalTable in dynamodb-item-encryptor/local, so the local global table cannot be created.',
-      'Update to a version that ships lib/local/global-table, or run against AWS with --aws.',
-    )
-  }
-  return create as CreateLocalGlobalTable
-}
+import type { ServiceAccess } from './services'
 
 const MAX_NAME_SUFFIX = 100
 
@@ -45,8 +22,7 @@ export async function createDemoGlobalTable(
   const { endpoint, credentials } = access
   if (endpoint === undefined || credentials === undefined) throw new Error('the local demo needs a DynamoDB Local endpoint')
   const tableName = await freeTableName(ddb, plan, endpoint)
-  const create = createLocalGlobalTable()
-  const table = await create({ endpoint, credentials: { ...credentials }, regions: [...plan.regions], table: demoTableInput(tableName) })
+  const table = await createLocalGlobalTable({ endpoint, credentials: { ...credentials }, regions: [...plan.regions], table: demoTableInput(tableName) })
   cleanup.add('global-table replication', () => table.close())
   return tableName
 }
