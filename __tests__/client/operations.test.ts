@@ -199,6 +199,30 @@ describe('low-level EncryptedDynamoDBClient', () => {
     expect((await client.send(new GetItemCommand({ TableName: table, Key: key('update', 'a') }))).Item).toEqual({ ...item, lastSeen: { S: 'later' } })
   })
 
+  it('UpdateItem and a transactional Update never create an item, which would have no signature', async () => {
+    const update = { UpdateExpression: 'SET lastSeen = :t', ExpressionAttributeValues: { ':t': { S: 'now' } } }
+    await expectRefused(client.send(new UpdateItemCommand({ TableName: table, Key: key('absent', 'a'), ...update })), /no item with key \{pk="absent", sk="a"\} is stored.*PutItem/)
+    await expectRefused(
+      client.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: { TableName: table, Key: key('absent', 'b'), ...update } }] })),
+      /TransactItems\[0\]\.Update .*no item with key \{pk="absent", sk="b"\}/,
+    )
+    await expectRefused(documents.send(new UpdateCommand({ TableName: table, Key: { pk: 'absent', sk: 'c' }, ...update, ExpressionAttributeValues: { ':t': 'now' } })), /no item with key/)
+    for (const sk of ['a', 'b', 'c']) expect(await rawGet(plain, table, 'absent', sk)).toBeUndefined()
+
+    // The caller's own failing condition on an existing item stays DynamoDB's error, without the item unless asked for.
+    const item = sampleItem('guarded', 'a')
+    await client.send(new PutItemCommand({ TableName: table, Item: item }))
+    const failed = await client
+      .send(new UpdateItemCommand({ TableName: table, Key: key('guarded', 'a'), ...update, ConditionExpression: 'attribute_not_exists(lastSeen) AND attribute_exists(nothing)' }))
+      .then(() => undefined, (e: unknown) => e as { name?: string; Item?: unknown })
+    expect(failed?.name).toBe('ConditionalCheckFailedException')
+    expect(failed?.Item).toBeUndefined()
+    const { Attributes } = await client.send(
+      new UpdateItemCommand({ TableName: table, Key: key('guarded', 'a'), ...update, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_NEW' }),
+    )
+    expect(Attributes).toEqual({ ...item, lastSeen: { S: 'now' } })
+  })
+
   it('DeleteItem ALL_OLD is decrypted', async () => {
     const item = sampleItem('delete', 'a')
     await client.send(new PutItemCommand({ TableName: table, Item: item }))

@@ -1,10 +1,12 @@
 import type { UpdateItemCommandInput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb'
-import { decryptItemInError } from './shared'
+import { ClientOperationError } from '../../errors'
+import { absentItemMessage, requireStoredHeader } from '../existing-item-condition'
+import { decryptItemInError, itemOf } from './shared'
 import type { CommandHandler } from './types'
 
 const COMMAND = 'UpdateItem'
 
-/** Allowed when it changes only unsigned attributes; the signed ones stay exactly as signed. */
+/** Allowed when it changes only unsigned attributes of an existing encrypted item; the signed ones stay exactly as signed. */
 export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, tables) => {
   const table = tables.get(input.TableName)
   if (table === undefined) return undefined
@@ -13,8 +15,10 @@ export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, 
   policy.refuseUnsafeUpdate(input.UpdateExpression, input.ExpressionAttributeNames, COMMAND)
   policy.refuseEncryptedReferences(input.ConditionExpression, input.ExpressionAttributeNames, COMMAND, 'ConditionExpression')
   const returnsWholeItem = input.ReturnValues === 'ALL_OLD' || input.ReturnValues === 'ALL_NEW'
+  // The stored item in a failed condition tells an absent item (our guard) from the caller's own condition.
+  const callerWantsItemOnFailure = input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'
   return {
-    input,
+    input: { ...requireStoredHeader(input), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
     async completeOutput(output) {
       const { Attributes } = output as UpdateItemCommandOutput
       if (Attributes === undefined) return output
@@ -26,6 +30,16 @@ export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, 
       }
       return output
     },
-    completeError: (error) => decryptItemInError(error, table, COMMAND),
+    async completeError(error) {
+      if ((error as { name?: unknown } | undefined)?.name !== 'ConditionalCheckFailedException') return error
+      if (itemOf(error) === undefined) {
+        return new ClientOperationError('ERR_UNSUPPORTED_OPERATION', absentItemMessage(COMMAND, table.policy.tableName, table.describe(input.Key ?? {})), { cause: error })
+      }
+      if (!callerWantsItemOnFailure) {
+        delete (error as { Item?: unknown }).Item
+        return error
+      }
+      return decryptItemInError(error, table, COMMAND)
+    },
   }
 }
