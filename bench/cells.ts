@@ -1,0 +1,71 @@
+import { ItemEncryptor, type Item } from '../lib'
+import { buildFloor, type Floor } from './floor'
+import { makeItem, staticHierarchicalKeyring, tableConfig, type SuiteLabel } from './items'
+
+export type Operation = 'encrypt' | 'decrypt' | 'cycle'
+export const OPERATIONS: readonly Operation[] = ['encrypt', 'decrypt', 'cycle']
+export type Runner = 'ours' | 'floor'
+
+export const BENCH_TABLE = 'BenchTable'
+
+/** One suite × item size: the library's encryptor (hierarchical keyring, static store, warm) and the floor. */
+export interface Cell {
+  suite: SuiteLabel
+  size: number
+  ours: Record<Operation, () => Promise<unknown>>
+  floor: Floor
+}
+
+export async function prepareCell(suite: SuiteLabel, size: number): Promise<Cell> {
+  const encryptor = new ItemEncryptor({ ...tableConfig(suite, staticHierarchicalKeyring()), tableName: BENCH_TABLE })
+  const item: Item = makeItem(size)
+  const encrypted = await encryptor.encryptItem(item)
+  // Warm: branch key cache filled, code paths compiled.
+  for (let i = 0; i < 3; i++) await encryptor.decryptItem(await encryptor.encryptItem(item))
+  const floor = buildFloor(suite, item, BENCH_TABLE, encrypted)
+  for (let i = 0; i < 3; i++) floor.cycle()
+  return {
+    suite,
+    size,
+    floor,
+    ours: {
+      encrypt: () => encryptor.encryptItem(item),
+      decrypt: () => encryptor.decryptItem(encrypted),
+      cycle: async () => encryptor.decryptItem(await encryptor.encryptItem(item)),
+    },
+  }
+}
+
+export interface Sample {
+  count: number
+  ms: number
+}
+
+/** Runs one operation back to back (one item at a time, as one core would) for at least `ms` and `minCount` times. */
+export async function runFor(cell: Cell, runner: Runner, op: Operation, ms: number, minCount: number): Promise<Sample> {
+  const start = performance.now()
+  let count = 0
+  let elapsed = 0
+  if (runner === 'floor') {
+    const fn = cell.floor[op]
+    while (count < minCount || elapsed < ms) {
+      fn()
+      count++
+      elapsed = performance.now() - start
+    }
+  } else {
+    const fn = cell.ours[op]
+    while (count < minCount || elapsed < ms) {
+      await fn()
+      count++
+      elapsed = performance.now() - start
+    }
+  }
+  return { count, ms: elapsed }
+}
+
+export function rate(samples: Sample[]): number {
+  const count = samples.reduce((sum, s) => sum + s.count, 0)
+  const ms = samples.reduce((sum, s) => sum + s.ms, 0)
+  return (count * 1000) / ms
+}

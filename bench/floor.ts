@@ -1,0 +1,222 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPublicKey,
+  ECDH,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto'
+import type { Item } from '../lib'
+import { canonicalPath, serializeEncryptionContextAsAad, serializeValue, sortCanonical } from '../lib/structured'
+import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
+
+/**
+ * The floor: exactly the node:crypto calls the DB-ESDK format needs for one item with the hierarchical keyring (warm),
+ * back to back, synchronous, with every buffer prepared in advance. Nothing a library could skip is here, and nothing
+ * the format needs is missing:
+ *
+ * encrypt: randomBytes (message id, data key, hierarchy salt/IV/intermediate key in one call) · [0x6701: ECDSA P-384
+ *   key generation + public key export] · hierarchy wrap: HMAC-SHA256 KDF + AES-256-GCM of the intermediate key ·
+ *   intermediate key wrapping: 2 × HKDF-SHA512 (KEK, MAC key) + AES-256-GCM of the data key · HKDF-SHA512 commit key +
+ *   HMAC-SHA512 commitment over the header body · HKDF-SHA512 field root key · per encrypted field: AES-256-CTR
+ *   key stream (44 bytes) + AES-256-GCM · SHA-384 over the canonical record · HMAC-SHA384 recipient tag ·
+ *   [0x6701: ECDSA sign].
+ * decrypt: hierarchy unwrap (HMAC-SHA256 + AES-256-GCM) · HKDF KEK + AES-256-GCM + HKDF MAC key · HKDF commit key +
+ *   HMAC-SHA512 + constant-time compare · SHA-384 + HMAC-SHA384 + compare · [0x6701: point decompression, public key
+ *   import, ECDSA verify] · HKDF field root key · per field CTR key stream + AES-256-GCM decrypt.
+ */
+export interface Floor {
+  encrypt(): void
+  decrypt(): void
+  cycle(): void
+}
+
+const ZERO_IV = Buffer.alloc(12)
+const NO_SALT = Buffer.alloc(0)
+const ENC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_ENC')
+const MAC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_MAC')
+const COMMIT_LABEL = Buffer.from('AWS_DBE_COMMIT_KEY')
+const DERIVE_LABEL = Buffer.from('AWS_DBE_DERIVE_KEY')
+const PROVIDER_ID = Buffer.from('aws-kms-hierarchy')
+const ZEROS_44 = Buffer.alloc(44)
+/** DER SubjectPublicKeyInfo prefix of an uncompressed P-384 point (id-ecPublicKey, secp384r1). */
+const P384_SPKI_PREFIX = Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex')
+
+interface FieldPlan {
+  path: Buffer
+  plaintext: Buffer
+  counterBlock: Buffer
+}
+
+interface Sealed {
+  wrappedIk: Buffer
+  ikTag: Buffer
+  encryptedPdk: Buffer
+  pdkTag: Buffer
+  commitment: Buffer
+  tag: Buffer
+  compressedPublicKey?: Buffer
+  signature?: Buffer
+  fields: Array<{ ciphertext: Buffer; tag: Buffer }>
+}
+
+function hkdf(ikm: Buffer, info: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha512', ikm, NO_SALT, info, 32))
+}
+
+function gcmSeal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): { ciphertext: Buffer; tag: Buffer } {
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(aad)
+  const ciphertext = cipher.update(plaintext)
+  cipher.final()
+  return { ciphertext, tag: cipher.getAuthTag() }
+}
+
+function gcmOpen(key: Buffer, iv: Buffer, aad: Buffer, ciphertext: Buffer, tag: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, iv)
+  decipher.setAAD(aad)
+  decipher.setAuthTag(tag)
+  const plaintext = decipher.update(ciphertext)
+  decipher.final()
+  return plaintext
+}
+
+function kdfInput(salt: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0, 0, 0, 1]), PROVIDER_ID, Buffer.from([0]), salt, Buffer.from([0, 0, 1, 0])])
+}
+
+/**
+ * Builds the floor for one item: its signed attributes' serialized values and canonical paths, the canonical record's
+ * length (so SHA-384 hashes as many bytes as the library does) and the header length measured on a real encrypted item.
+ */
+export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: string, encryptedItem: Item): Floor {
+  const signedSuite = suite === '0x6701'
+  const branchKey = STATIC_BRANCH_KEY.branchKey
+  const header = (encryptedItem.aws_dbe_head as { B: Uint8Array }).B
+  const headerBody = randomBytes(header.byteLength - 32)
+
+  const names = sortCanonical(Object.keys(item).filter((name) => ATTRIBUTE_ACTIONS[name] !== 'DO_NOTHING'))
+  const fields: FieldPlan[] = []
+  let recordLength = header.byteLength
+  let encryptedCount = 0
+  for (const name of names) {
+    const { bytes } = serializeValue(item[name], name)
+    const path = canonicalPath(logicalTableName, name)
+    recordLength += path.length + 8 + 9 + 2 + bytes.length
+    if (ATTRIBUTE_ACTIONS[name] === 'ENCRYPT_AND_SIGN') {
+      const counterBlock = Buffer.alloc(16)
+      Buffer.from('AwsDbeField').copy(counterBlock)
+      counterBlock[11] = 0x2c
+      counterBlock.writeUInt32BE(3 * encryptedCount++, 12)
+      fields.push({ path, plaintext: Buffer.from(bytes), counterBlock })
+      recordLength += 16
+    }
+  }
+  const context: Record<string, string> = {
+    'aws-crypto-table-name': logicalTableName,
+    'aws-crypto-partition-name': 'pk',
+    'aws-crypto-sort-name': 'sk',
+    'aws-crypto-attr.pk': serializeValue(item.pk, 'pk').bytes.toString('base64') + 'AAA=',
+    'aws-crypto-attr.sk': serializeValue(item.sk, 'sk').bytes.toString('base64') + 'AAA=',
+  }
+  if (signedSuite) context['aws-crypto-public-key'] = 'A'.repeat(68)
+  const contextAad = serializeEncryptionContextAsAad(context)
+  recordLength += 8 + contextAad.length
+  const record = randomBytes(recordLength)
+  const wrapAad = Buffer.concat([PROVIDER_ID, Buffer.from(STATIC_BRANCH_KEY.branchKeyId), randomBytes(16), contextAad])
+
+  let sealedState: Sealed | undefined
+  let randomState = randomBytes(124)
+
+  const encrypt = (): void => {
+    const random = randomBytes(124)
+    const messageId = random.subarray(0, 32)
+    const pdk = random.subarray(32, 64)
+    const salt = random.subarray(64, 80)
+    const iv = random.subarray(80, 92)
+    const ik = random.subarray(92, 124)
+    let privateKey: KeyObject | undefined
+    let compressedPublicKey: Buffer | undefined
+    if (signedSuite) {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      privateKey = pair.privateKey
+      const spki = pair.publicKey.export({ type: 'spki', format: 'der' })
+      const point = spki.subarray(spki.length - 97)
+      compressedPublicKey = Buffer.concat([Buffer.from([(point[96] & 1) === 1 ? 3 : 2]), point.subarray(1, 49)])
+    }
+    const wrappingKey = createHmac('sha256', branchKey).update(kdfInput(salt)).digest()
+    const wrapped = gcmSeal(wrappingKey, iv, wrapAad, ik)
+    const kek = hkdf(ik, ENC_INFO)
+    const macKey = hkdf(ik, MAC_INFO)
+    const sealedPdk = gcmSeal(kek, ZERO_IV, contextAad, pdk)
+    const commitKey = hkdf(pdk, Buffer.concat([COMMIT_LABEL, messageId]))
+    const commitment = createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, 32)
+    const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
+    const sealedFields = fields.map((field) => {
+      const keystream = createCipheriv('aes-256-ctr', fieldRoot, field.counterBlock).update(ZEROS_44)
+      return gcmSeal(keystream.subarray(0, 32), keystream.subarray(32, 44), field.path, field.plaintext)
+    })
+    const hash = createHash('sha384').update(record).digest()
+    const tag = createHmac('sha384', macKey).update(hash).digest()
+    const signature = privateKey === undefined ? undefined : sign('sha384', hash, { key: privateKey, dsaEncoding: 'der' })
+    randomState = random
+    sealedState = {
+      wrappedIk: wrapped.ciphertext,
+      ikTag: wrapped.tag,
+      encryptedPdk: sealedPdk.ciphertext,
+      pdkTag: sealedPdk.tag,
+      commitment,
+      tag,
+      compressedPublicKey,
+      signature,
+      fields: sealedFields,
+    }
+  }
+
+  encrypt()
+  // Decrypt always opens the same sealed item (as the library's decrypt measurement does).
+  const sealed = sealedState as unknown as Sealed
+  const random = randomState
+  const decrypt = (): void => {
+    const messageId = random.subarray(0, 32)
+    const salt = random.subarray(64, 80)
+    const iv = random.subarray(80, 92)
+    const wrappingKey = createHmac('sha256', branchKey).update(kdfInput(salt)).digest()
+    const ik = gcmOpen(wrappingKey, iv, wrapAad, sealed.wrappedIk, sealed.ikTag)
+    const kek = hkdf(ik, ENC_INFO)
+    const pdk = gcmOpen(kek, ZERO_IV, contextAad, sealed.encryptedPdk, sealed.pdkTag)
+    const macKey = hkdf(ik, MAC_INFO)
+    const commitKey = hkdf(pdk, Buffer.concat([COMMIT_LABEL, messageId]))
+    const commitment = createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, 32)
+    if (!timingSafeEqual(commitment, sealed.commitment)) throw new Error('floor: commitment')
+    const hash = createHash('sha384').update(record).digest()
+    if (!timingSafeEqual(createHmac('sha384', macKey).update(hash).digest(), sealed.tag)) throw new Error('floor: tag')
+    if (signedSuite) {
+      const point = ECDH.convertKey(sealed.compressedPublicKey as Buffer, 'secp384r1', undefined, undefined, 'uncompressed') as Buffer
+      const publicKey = createPublicKey({ key: Buffer.concat([P384_SPKI_PREFIX, point]), format: 'der', type: 'spki' })
+      if (!verify('sha384', hash, { key: publicKey, dsaEncoding: 'der' }, sealed.signature as Buffer)) throw new Error('floor: signature')
+    }
+    const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
+    fields.forEach((field, index) => {
+      const keystream = createCipheriv('aes-256-ctr', fieldRoot, field.counterBlock).update(ZEROS_44)
+      const { ciphertext, tag } = sealed.fields[index]
+      gcmOpen(keystream.subarray(0, 32), keystream.subarray(32, 44), field.path, ciphertext, tag)
+    })
+  }
+
+  return {
+    encrypt,
+    decrypt,
+    cycle: () => {
+      encrypt()
+      decrypt()
+    },
+  }
+}

@@ -1,0 +1,59 @@
+import { ItemEncryptor } from '../lib'
+import { BENCH_TABLE } from './cells'
+import { itemSize, makeItem, staticHierarchicalKeyring, tableConfig, type SuiteLabel } from './items'
+
+/**
+ * Run in a fresh process per item size (`node --expose-gc memory-child.js <suite> <bytes> <rounds>`): the peak of
+ * `arrayBuffers + heapUsed` above the baseline while items of that size are encrypted and decrypted, sampled every
+ * millisecond and around every step, plus the growth of the peak RSS. Prints one JSON line.
+ */
+function usage(): number {
+  const m = process.memoryUsage()
+  return m.arrayBuffers + m.heapUsed
+}
+
+async function main(): Promise<void> {
+  const [suite, bytesText, roundsText] = process.argv.slice(2)
+  const size = Number(bytesText)
+  const rounds = Number(roundsText)
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run with --expose-gc')
+  const encryptor = new ItemEncryptor({ ...tableConfig(suite as SuiteLabel, staticHierarchicalKeyring()), tableName: BENCH_TABLE })
+  // Warm with a small item (code compiled, branch key cached), then build the measured item: it is input, not overhead.
+  const small = makeItem(1024)
+  await encryptor.decryptItem(await encryptor.encryptItem(small))
+  const item = makeItem(size)
+  gc()
+  gc()
+  const baseline = usage()
+  const baselineRss = process.memoryUsage().rss
+  const baselineMaxRss = process.resourceUsage().maxRSS * 1024
+  let peak = baseline
+  const sample = (): void => {
+    const now = usage()
+    if (now > peak) peak = now
+  }
+  const timer = setInterval(sample, 1)
+  for (let round = 0; round < rounds; round++) {
+    sample()
+    const encrypted = await encryptor.encryptItem(item)
+    sample()
+    const decrypted = await encryptor.decryptItem(encrypted)
+    sample()
+    if (decrypted.pk === undefined) throw new Error('decrypt lost the key')
+  }
+  clearInterval(timer)
+  const peakRss = process.resourceUsage().maxRSS * 1024
+  process.stdout.write(
+    JSON.stringify({
+      itemBytes: itemSize(item),
+      peakAboveBaselineBytes: peak - baseline,
+      peakRssAboveBaselineBytes: Math.max(0, peakRss - Math.max(baselineRss, baselineMaxRss)),
+    }) + '\n',
+  )
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

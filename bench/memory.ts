@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { ITEM_SIZES, sizeLabel, type SuiteLabel } from './items'
+
+const run = promisify(execFile)
+
+export interface MemoryRow {
+  suite: SuiteLabel
+  item: string
+  /** Nominal size (1 KB … 1 MB); `actualItemBytes` is DynamoDB's measure of the generated item. */
+  itemBytes: number
+  actualItemBytes: number
+  /** Peak of process.memoryUsage().arrayBuffers + heapUsed above the baseline (item already built), sampled. */
+  peakAboveBaselineBytes: number
+  peakTimesItemSize: number
+  /** Growth of the process's peak RSS over the baseline RSS (coarser: includes allocator and GC slack). */
+  peakRssAboveBaselineBytes: number
+}
+
+/** One fresh child process per item size, so no size inherits another's heap. */
+export async function measureMemory(suite: SuiteLabel, rounds: number, log: (line: string) => void): Promise<MemoryRow[]> {
+  const rows: MemoryRow[] = []
+  for (const size of ITEM_SIZES) {
+    const { stdout } = await run(process.execPath, ['--expose-gc', join(__dirname, 'memory-child.js'), suite, String(size), String(rounds)], { timeout: 120_000 })
+    const result = JSON.parse(stdout.trim().split('\n').pop() as string) as { itemBytes: number; peakAboveBaselineBytes: number; peakRssAboveBaselineBytes: number }
+    const row: MemoryRow = {
+      suite,
+      item: sizeLabel(size),
+      itemBytes: size,
+      actualItemBytes: result.itemBytes,
+      peakAboveBaselineBytes: result.peakAboveBaselineBytes,
+      peakTimesItemSize: result.peakAboveBaselineBytes / result.itemBytes,
+      peakRssAboveBaselineBytes: result.peakRssAboveBaselineBytes,
+    }
+    rows.push(row)
+    log(`  ${suite} ${row.item.padStart(6)} peak +${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}× item; RSS +${(row.peakRssAboveBaselineBytes / 1024).toFixed(0)} KiB)`)
+  }
+  return rows
+}

@@ -1,0 +1,150 @@
+import './env'
+import { writeFileSync } from 'node:fs'
+import { cpus, loadavg, availableParallelism, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
+import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
+import { measureMemory, type MemoryRow } from './memory'
+import { startStack } from './stack'
+import { measureThroughput, type ThroughputRow } from './throughput'
+
+/**
+ * `npm run bench [-- --quick]`: throughput against the node:crypto floor (one core and all cores), peak memory per item
+ * size, KMS calls per 1,000 items, latency and throughput against the plain DocumentClient on DynamoDB Local, and the
+ * event loop's largest delay during a decrypting Query. Prints a table and writes bench/results.json.
+ */
+
+interface Settings {
+  msPerRun: number
+  reps: number
+  memoryRounds: number
+  kmsItems: { mrk: number; hierarchy: number }
+  latency: { samples: number; rounds: number; operations: number }
+  queryRuns: number
+}
+
+const FULL: Settings = {
+  msPerRun: 600,
+  reps: 3,
+  memoryRounds: 5,
+  kmsItems: { mrk: 1000, hierarchy: 10_000 },
+  latency: { samples: 2000, rounds: 4, operations: 2000 },
+  queryRuns: 3,
+}
+
+const QUICK: Settings = {
+  msPerRun: 120,
+  reps: 1,
+  memoryRounds: 2,
+  kmsItems: { mrk: 200, hierarchy: 1000 },
+  latency: { samples: 300, rounds: 2, operations: 400 },
+  queryRuns: 1,
+}
+
+interface Target {
+  name: string
+  target: string
+  measured: string
+  met: boolean
+}
+
+function targetsOf(throughput: ThroughputRow[], memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures): Target[] {
+  const cycle = (suite: string) => throughput.find((row) => row.suite === suite && row.itemBytes === 1024 && row.operation === 'cycle') as ThroughputRow
+  const signed = cycle('0x6701')
+  const unsigned = cycle('0x6700')
+  const hierarchy = kms.find((row) => row.keyring === 'hierarchicalKeyring') as KmsCallRow
+  const mb = memory.find((row) => row.itemBytes === 1024 * 1024) as MemoryRow
+  const ratio = (value: number) => `${value.toFixed(2)}×`
+  return [
+    { name: '0x6701 1 KB full cycle, one core / floor', target: '≥ 0.85×', measured: ratio(signed.oneCore.ratio), met: signed.oneCore.ratio >= 0.85 },
+    { name: '0x6701 1 KB full cycle, all cores / one core', target: '≥ 1.6×', measured: ratio(signed.allCores.scalingOverOneCore), met: signed.allCores.scalingOverOneCore >= 1.6 },
+    { name: '0x6700 1 KB full cycle, hierarchical warm, one core / floor', target: '≥ 0.6×', measured: ratio(unsigned.oneCore.ratio), met: unsigned.oneCore.ratio >= 0.6 },
+    {
+      name: `hierarchical keyring: ${hierarchy.items.toLocaleString('en-US')} items written and read across two Regions`,
+      target: '≤ 4 KMS calls (10,000 items)',
+      measured: `${hierarchy.totalKmsCalls} calls`,
+      met: hierarchy.totalKmsCalls <= 4,
+    },
+    { name: 'DynamoDB Local put p50, encrypted / plain', target: '≤ 1.15×', measured: ratio(clients.put.p50Ratio), met: clients.put.p50Ratio <= 1.15 },
+    { name: 'DynamoDB Local get p50, encrypted / plain', target: '≤ 1.15×', measured: ratio(clients.get.p50Ratio), met: clients.get.p50Ratio <= 1.15 },
+    { name: 'DynamoDB Local put throughput @32, encrypted / plain', target: '≥ 0.8×', measured: ratio(clients.concurrency32.put.ratio), met: clients.concurrency32.put.ratio >= 0.8 },
+    { name: 'DynamoDB Local get throughput @32, encrypted / plain', target: '≥ 0.8×', measured: ratio(clients.concurrency32.get.ratio), met: clients.concurrency32.get.ratio >= 0.8 },
+    { name: '1 MB item: peak memory above baseline / item size', target: '≤ 10×', measured: ratio(mb.peakTimesItemSize), met: mb.peakTimesItemSize <= 10 },
+    { name: 'event loop max delay, 1,000-item 0x6701 Query', target: '≤ 20 ms', measured: `${eventLoop.maxDelayMs.toFixed(1)} ms`, met: eventLoop.maxDelayMs <= 20 },
+  ]
+}
+
+function printThroughput(rows: ThroughputRow[]): void {
+  console.log('\nitems/s (hierarchical keyring, warm)   one core: ours   floor  ratio | all cores: ours   floor  ratio  ×one core')
+  for (const row of rows) {
+    console.log(
+      `${row.suite} ${row.item.padStart(6)} ${row.operation.padEnd(7)}              ${row.oneCore.ours.toFixed(0).padStart(7)} ${row.oneCore.floor.toFixed(0).padStart(7)} ${row.oneCore.ratio.toFixed(2).padStart(6)} |` +
+        `            ${row.allCores.ours.toFixed(0).padStart(7)} ${row.allCores.floor.toFixed(0).padStart(7)} ${row.allCores.ratio.toFixed(2).padStart(6)} ${row.allCores.scalingOverOneCore.toFixed(2).padStart(9)}`,
+    )
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick')
+  const settings = quick ? QUICK : FULL
+  const started = performance.now()
+  const log = (line: string) => console.log(line)
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryBytes: totalmem(),
+    node: process.version,
+    loadAverageAtStart: loadavg(),
+  }
+  console.log(`bench${quick ? ' --quick' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`)
+
+  const stackStarting = startStack()
+  stackStarting.catch(() => undefined)
+  console.log('\nthroughput (interleaved floor / ours):')
+  const throughput = await measureThroughput({ msPerRun: settings.msPerRun, reps: settings.reps, log })
+  console.log('\npeak memory (fresh process per size, 0x6701):')
+  const memory = await measureMemory('0x6701', settings.memoryRounds, log)
+
+  const stack = await stackStarting
+  let kms: KmsCallRow[]
+  let clients: ClientComparison
+  let eventLoop: EventLoopFigures
+  try {
+    const keyStore = await setUpBranchKeyStore(stack)
+    console.log('\nKMS calls (local KMS call log):')
+    kms = await measureKmsCalls(stack, keyStore, settings.kmsItems, log)
+    console.log('\nEncryptedDocumentClient vs DynamoDBDocumentClient (DynamoDB Local):')
+    clients = await compareClients(stack, keyStore, settings.latency, log)
+    console.log('\nevent loop:')
+    eventLoop = await measureQueryEventLoop(stack, keyStore, settings.queryRuns, log)
+  } finally {
+    await stack.close()
+  }
+
+  const targets = targetsOf(throughput, memory, kms, clients, eventLoop)
+  printThroughput(throughput)
+  console.log('\ntargets (issue 6):')
+  for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
+  const seconds = (performance.now() - started) / 1000
+  console.log(`\n${quick ? 'quick ' : ''}run took ${seconds.toFixed(1)} s; results in bench/results.json`)
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    durationSeconds: seconds,
+    machine,
+    settings,
+    throughput,
+    memory,
+    kmsCalls: kms,
+    clientComparison: clients,
+    eventLoop,
+    targets,
+  }
+  writeFileSync(join(__dirname, '..', '..', 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
