@@ -14,29 +14,13 @@ import { batchGetItem } from '../../lib/client/handlers/batch-get-item'
 import { batchWriteItem } from '../../lib/client/handlers/batch-write-item'
 import { buildTables } from '../../lib/client/tables'
 import { EncryptorError } from '../../lib/errors'
-import { createOrdersTable, deleteTable, encryptedLowLevelClient, expectEncryptedAtRest, key, newDynamoDBClient, ordersConfig, sampleItem } from './support'
+import { createOrdersTable, deleteTable, expectEncryptedAtRest, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
+const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
 let table: string
 let client: EncryptedDynamoDBClient
-
-beforeAll(async () => {
-  plain = newDynamoDBClient()
-  table = await createOrdersTable(plain)
-  client = await encryptedLowLevelClient(plain, { tables: { [table]: ordersConfig() } })
-})
-afterAll(async () => {
-  await deleteTable(plain, table)
-  plain.destroy()
-  client.destroy()
-})
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => ({ unexpectedValue: value }),
-    (error: unknown) => error,
-  )
-}
+beforeAll(() => ({ plain, table, client } = orders))
 
 describe('UnprocessedItems and UnprocessedKeys come back as the caller sent them', () => {
   // DynamoDB Local never throttles, so the response is built from the encrypted request, as DynamoDB would return it.
@@ -92,7 +76,7 @@ describe('items carried by errors are verified and decrypted', () => {
       new DeleteItemCommand({ TableName: table, Key: key('ccf', 'a'), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
       new UpdateItemCommand({ TableName: table, Key: key('ccf', 'a'), UpdateExpression: 'SET lastSeen = :t', ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: { ':t': { S: 't' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
     ]) {
-      const error = await rejection(client.send(command as PutItemCommand))
+      const error = await settled(client.send(command as PutItemCommand))
       expect(error).toBeInstanceOf(ConditionalCheckFailedException)
       expect((error as ConditionalCheckFailedException).Item).toEqual(item)
     }
@@ -101,7 +85,7 @@ describe('items carried by errors are verified and decrypted', () => {
   it('TransactionCanceledException cancellation reasons', async () => {
     const item = sampleItem('tcx', 'a', 1)
     await client.send(new PutItemCommand({ TableName: table, Item: item }))
-    const error = await rejection(
+    const error = await settled(
       client.send(
         new TransactWriteItemsCommand({
           TransactItems: [
@@ -120,7 +104,7 @@ describe('items carried by errors are verified and decrypted', () => {
   it('a tampered item in a ConditionalCheckFailedException fails verification instead of being returned', async () => {
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem('ccf-bad', 'a', 1) }))
     await plain.send(new UpdateItemCommand({ TableName: table, Key: key('ccf-bad', 'a'), UpdateExpression: 'SET #c = :c', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':c': { N: '5' } } }))
-    const error = await rejection(client.send(new DeleteItemCommand({ TableName: table, Key: key('ccf-bad', 'a'), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })))
+    const error = await settled(client.send(new DeleteItemCommand({ TableName: table, Key: key('ccf-bad', 'a'), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })))
     expect(error).toBeInstanceOf(EncryptorError)
     expect((error as Error).message).toContain('pk="ccf-bad"')
   })

@@ -24,7 +24,7 @@ import { CONTROL_PLANE_COMMANDS, HANDLED_DATA_COMMANDS, planRequest } from '../.
 import { buildTables } from '../../lib/client/tables'
 import { EncryptorError, isEncryptorError } from '../../lib/errors'
 import type { Item } from '../../lib/types'
-import { createOrdersTable, deleteTable, encryptedLowLevelClient, expectEncryptedAtRest, key, newDynamoDBClient, ordersConfig, rawGet, sampleItem } from './support'
+import { createOrdersTable, deleteTable, encryptedLowLevelClient, expectEncryptedAtRest, key, ordersConfig, rawGet, sampleItem, useEncryptedOrdersTable } from './support'
 
 /*
  * Our own classification of every command @aws-sdk/client-dynamodb exports. A new SDK command fails the
@@ -55,20 +55,11 @@ const REFUSED_DATA = [
 const allCommands = Object.keys(ddb).filter((name) => name.endsWith('Command') && name !== '$Command')
 const controlPlane = allCommands.filter((name) => !ENCRYPTED_DATA.includes(name) && !REFUSED_DATA.includes(name))
 
+const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
 let table: string
 let client: EncryptedDynamoDBClient
-
-beforeAll(async () => {
-  plain = newDynamoDBClient()
-  table = await createOrdersTable(plain)
-  client = await encryptedLowLevelClient(plain, { tables: { [table]: ordersConfig() } })
-})
-afterAll(async () => {
-  await deleteTable(plain, table)
-  plain.destroy()
-  client.destroy()
-})
+beforeAll(() => ({ plain, table, client } = orders))
 
 async function outcome(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

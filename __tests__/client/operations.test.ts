@@ -27,37 +27,14 @@ import {
 import type { EncryptedDynamoDBClient } from '../../lib/client'
 import { isEncryptorError } from '../../lib/errors'
 import type { Item } from '../../lib/types'
-import {
-  createOrdersTable,
-  deleteTable,
-  encryptedDocumentClient,
-  encryptedLowLevelClient,
-  expectEncryptedAtRest,
-  key,
-  newDynamoDBClient,
-  ordersConfig,
-  rawGet,
-  sampleItem,
-} from './support'
+import { createOrdersTable, deleteTable, encryptedLowLevelClient, expectEncryptedAtRest, key, ordersConfig, rawGet, sampleItem, useEncryptedOrdersTable } from './support'
 
+const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
 let table: string
 let client: EncryptedDynamoDBClient
 let documents: DynamoDBDocumentClient
-
-beforeAll(async () => {
-  plain = newDynamoDBClient()
-  table = await createOrdersTable(plain)
-  const encryption = { tables: { [table]: ordersConfig() } }
-  client = await encryptedLowLevelClient(plain, encryption)
-  documents = await encryptedDocumentClient(plain, encryption)
-})
-afterAll(async () => {
-  await deleteTable(plain, table)
-  plain.destroy()
-  client.destroy()
-  documents.destroy()
-})
+beforeAll(() => ({ plain, table, client, documents } = orders))
 
 async function expectRefused(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   const error = await promise.then(

@@ -142,3 +142,36 @@ export async function encryptedDocumentClient(plain: DynamoDBClient, encryption:
   const base = new DynamoDBClient({ region: await plain.config.region(), endpoint: ddbEndpoint(), credentials: await plain.config.credentials() })
   return EncryptedDocumentClient.from(base, encryption)
 }
+
+/** The clients of one test file, around one orders table with the encryption of `ordersConfig()`. */
+export interface EncryptedOrdersTable {
+  plain: DynamoDBClient
+  table: string
+  client: EncryptedDynamoDBClient
+  documents: DynamoDBDocumentClient
+}
+
+/** Creates the table and both encrypted clients in a `beforeAll`, and removes them in an `afterAll`. */
+export function useEncryptedOrdersTable(): EncryptedOrdersTable {
+  const fixture = {} as EncryptedOrdersTable
+  beforeAll(async () => {
+    fixture.plain = newDynamoDBClient()
+    fixture.table = await createOrdersTable(fixture.plain)
+    const encryption = { tables: { [fixture.table]: ordersConfig() } }
+    fixture.client = await encryptedLowLevelClient(fixture.plain, encryption)
+    fixture.documents = await encryptedDocumentClient(fixture.plain, encryption)
+  })
+  afterAll(async () => {
+    await deleteTable(fixture.plain, fixture.table)
+    for (const client of [fixture.plain, fixture.client, fixture.documents]) client?.destroy()
+  })
+  return fixture
+}
+
+/** What a promise settled with: the error it rejected with, or `{ unexpectedValue }` when it resolved. */
+export async function settled(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => ({ unexpectedValue: value }),
+    (error: unknown) => error,
+  )
+}

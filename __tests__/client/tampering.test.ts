@@ -10,7 +10,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
 import type { EncryptedDynamoDBClient } from '../../lib/client'
 import { EncryptorError } from '../../lib/errors'
-import { createOrdersTable, deleteTable, encryptedDocumentClient, encryptedLowLevelClient, key, newDynamoDBClient, ordersConfig, rawGet, sampleItem } from './support'
+import { key, rawGet, sampleItem, useEncryptedOrdersTable } from './support'
 
 const VERIFICATION_CODES = [
   'ERR_SIGNATURE_INVALID',
@@ -23,6 +23,7 @@ const VERIFICATION_CODES = [
   'ERR_ATTRIBUTE_NOT_CONFIGURED',
 ]
 
+const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
 let table: string
 let client: EncryptedDynamoDBClient
@@ -50,22 +51,12 @@ const cases: Record<string, (pk: string) => Promise<void>> = {
 const partitions = Object.keys(cases).map((name, n) => [name, `tamper-${n}`] as const)
 
 beforeAll(async () => {
-  plain = newDynamoDBClient()
-  table = await createOrdersTable(plain)
-  const encryption = { tables: { [table]: ordersConfig() } }
-  client = await encryptedLowLevelClient(plain, encryption)
-  documents = await encryptedDocumentClient(plain, encryption)
+  ;({ plain, table, client, documents } = orders)
   for (const [name, pk] of partitions) {
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem(pk, 'bad', 1) }))
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem(pk, 'good', 2) }))
     await cases[name](pk)
   }
-})
-afterAll(async () => {
-  await deleteTable(plain, table)
-  plain.destroy()
-  client.destroy()
-  documents.destroy()
 })
 
 async function expectVerificationFailure(promise: Promise<unknown>, pk: string): Promise<void> {

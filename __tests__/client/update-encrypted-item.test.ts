@@ -3,33 +3,14 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
 import { updateEncryptedItem, type EncryptedDynamoDBClient } from '../../lib/client'
 import { isEncryptorError } from '../../lib/errors'
 import type { Item } from '../../lib/types'
-import { createOrdersTable, deleteTable, encryptedDocumentClient, encryptedLowLevelClient, expectEncryptedAtRest, key, newDynamoDBClient, ordersConfig, rawGet, sampleItem } from './support'
+import { expectEncryptedAtRest, key, rawGet, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
+const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
 let table: string
 let client: EncryptedDynamoDBClient
 let documents: DynamoDBDocumentClient
-
-beforeAll(async () => {
-  plain = newDynamoDBClient()
-  table = await createOrdersTable(plain)
-  const encryption = { tables: { [table]: ordersConfig() } }
-  client = await encryptedLowLevelClient(plain, encryption)
-  documents = await encryptedDocumentClient(plain, encryption)
-})
-afterAll(async () => {
-  await deleteTable(plain, table)
-  plain.destroy()
-  client.destroy()
-  documents.destroy()
-})
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => ({ unexpectedValue: value }),
-    (error: unknown) => error,
-  )
-}
+beforeAll(() => ({ plain, table, client, documents } = orders))
 
 describe('updateEncryptedItem', () => {
   it('changes signed and encrypted attributes of an existing item (low-level client)', async () => {
@@ -85,7 +66,7 @@ describe('updateEncryptedItem', () => {
 
   it('fails with ERR_CONFLICT when the item keeps changing, and leaves the other write in place', async () => {
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem('conflict', 'a', 1) }))
-    const error = await failure(
+    const error = await settled(
       updateEncryptedItem(client, {
         TableName: table,
         Key: key('conflict', 'a'),
@@ -123,7 +104,7 @@ describe('updateEncryptedItem', () => {
 
   it('refuses an update that changes the key, and writes nothing', async () => {
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem('rekey', 'a', 1) }))
-    const error = await failure(updateEncryptedItem(client, { TableName: table, Key: key('rekey', 'a'), update: (item) => ({ ...item!, sk: { S: 'b' } }) }))
+    const error = await settled(updateEncryptedItem(client, { TableName: table, Key: key('rekey', 'a'), update: (item) => ({ ...item!, sk: { S: 'b' } }) }))
     expect(isEncryptorError(error, 'ERR_UNSUPPORTED_OPERATION')).toBe(true)
     expect((error as Error).message).toMatch(/changed the key/)
     expect(await rawGet(plain, table, 'rekey', 'b')).toBeUndefined()
@@ -133,14 +114,14 @@ describe('updateEncryptedItem', () => {
     await client.send(new PutItemCommand({ TableName: table, Item: sampleItem('tampered', 'a', 1) }))
     await plain.send(new UpdateItemCommand({ TableName: table, Key: key('tampered', 'a'), UpdateExpression: 'SET #c = :c', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':c': { N: '1000' } } }))
     const update = jest.fn((item: Item | undefined) => item!)
-    const error = await failure(updateEncryptedItem(client, { TableName: table, Key: key('tampered', 'a'), update }))
+    const error = await settled(updateEncryptedItem(client, { TableName: table, Key: key('tampered', 'a'), update }))
     expect(update).not.toHaveBeenCalled()
     expect((error as Error).message).toContain('pk="tampered"')
   })
 
   it('refuses tables the client does not encrypt and bad maxAttempts', async () => {
-    expect(isEncryptorError(await failure(updateEncryptedItem(client, { TableName: 'NotConfigured', Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
-    expect(isEncryptorError(await failure(updateEncryptedItem(plain, { TableName: table, Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
-    expect(isEncryptorError(await failure(updateEncryptedItem(client, { TableName: table, Key: key('a', 'b'), maxAttempts: 0, update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
+    expect(isEncryptorError(await settled(updateEncryptedItem(client, { TableName: 'NotConfigured', Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
+    expect(isEncryptorError(await settled(updateEncryptedItem(plain, { TableName: table, Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
+    expect(isEncryptorError(await settled(updateEncryptedItem(client, { TableName: table, Key: key('a', 'b'), maxAttempts: 0, update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
   })
 })
