@@ -33,6 +33,8 @@ export interface EventLoopFigures {
   maxDelayMs: number
   p99DelayMs: number
   runs: number
+  /** The same Query through a plain DynamoDBDocumentClient (stored items, no decryption): the SDK's own share. */
+  plainClient: { queryMs: number; maxDelayMs: number; p99DelayMs: number }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -145,12 +147,14 @@ export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKe
     const template = makeItem(1024)
     const items = 1000
     await batchWrite(client, table, Array.from({ length: items }, (_, i) => nativeItem({ ...template, [PARTITION_KEY]: { S: 'query-partition' }, [SORT_KEY]: { N: String(i) } })))
-    const query = async (): Promise<{ count: number; pages: number }> => {
+    const plainLow = new DynamoDBClient(stack.ddbConfig(EAST))
+    const plain = DynamoDBDocumentClient.from(plainLow)
+    const query = async (documentClient: DynamoDBDocumentClient): Promise<{ count: number; pages: number }> => {
       let count = 0
       let pages = 0
       let start: Record<string, unknown> | undefined
       do {
-        const out = await client.send(
+        const out = await documentClient.send(
           new QueryCommand({ TableName: table, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': PARTITION_KEY }, ExpressionAttributeValues: { ':pk': 'query-partition' }, ExclusiveStartKey: start }),
         )
         count += out.Items?.length ?? 0
@@ -159,25 +163,43 @@ export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKe
       } while (start !== undefined && pages < 1000)
       return { count, pages }
     }
-    await query() // warm
+    const observe = async (documentClient: DynamoDBDocumentClient) => {
+      const histogram = monitorEventLoopDelay({ resolution: 1 })
+      histogram.enable()
+      const start = performance.now()
+      const out = await query(documentClient)
+      const queryMs = performance.now() - start
+      histogram.disable()
+      if (out.count !== items) throw new Error(`${table}: the Query returned ${out.count} items, not ${items}`)
+      return { ...out, queryMs, maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6 }
+    }
+    await query(client) // warm
+    await query(plain)
     let maxDelayMs = 0
     let p99DelayMs = 0
     let queryMs = 0
     let pages = 0
-    for (let run = 0; run < runs; run++) {
-      const histogram = monitorEventLoopDelay({ resolution: 1 })
-      histogram.enable()
-      const start = performance.now()
-      const out = await query()
-      queryMs = Math.max(queryMs, performance.now() - start)
-      histogram.disable()
-      if (out.count !== items) throw new Error(`${table}: the Query returned ${out.count} items, not ${items}`)
-      pages = out.pages
-      maxDelayMs = Math.max(maxDelayMs, histogram.max / 1e6)
-      p99DelayMs = Math.max(p99DelayMs, histogram.percentile(99) / 1e6)
+    const plainClient = { queryMs: 0, maxDelayMs: 0, p99DelayMs: 0 }
+    try {
+      for (let run = 0; run < runs; run++) {
+        const ours = await observe(client)
+        pages = ours.pages
+        queryMs = Math.max(queryMs, ours.queryMs)
+        maxDelayMs = Math.max(maxDelayMs, ours.maxDelayMs)
+        p99DelayMs = Math.max(p99DelayMs, ours.p99DelayMs)
+        const theirs = await observe(plain)
+        plainClient.queryMs = Math.max(plainClient.queryMs, theirs.queryMs)
+        plainClient.maxDelayMs = Math.max(plainClient.maxDelayMs, theirs.maxDelayMs)
+        plainClient.p99DelayMs = Math.max(plainClient.p99DelayMs, theirs.p99DelayMs)
+      }
+    } finally {
+      plainLow.destroy()
     }
-    log(`  0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs})`)
-    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs }
+    log(
+      `  0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}); ` +
+        `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms`,
+    )
+    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, plainClient }
   } finally {
     low.destroy()
   }
