@@ -11,6 +11,7 @@ import {
   decryptField,
   deriveCommitKey,
   deriveFieldKey,
+  deriveFieldKeys,
   deriveFieldRootKey,
   deserializeValue,
   parseFooter,
@@ -50,6 +51,20 @@ describe('key derivation known answers (§4)', () => {
       expect(key.toString('hex')).toBe(expected.subarray(0, 32).toString('hex'))
       expect(iv.toString('hex')).toBe(expected.subarray(32, 44).toString('hex'))
     }
+  })
+
+  it('derives all field keys of an item from one key stream, byte for byte as per offset', () => {
+    const fieldKeys = deriveFieldKeys(KAT.fieldRootKey, 5)
+    expect(fieldKeys.keys[0].key.toString('hex')).toBe(KAT.fieldKey0.subarray(0, 32).toString('hex'))
+    expect(fieldKeys.keys[1].iv.toString('hex')).toBe(KAT.fieldKey1.subarray(32, 44).toString('hex'))
+    for (let offset = 0; offset < 5; offset++) {
+      const single = deriveFieldKey(KAT.fieldRootKey, offset)
+      expect(fieldKeys.keys[offset].key.equals(single.key) && fieldKeys.keys[offset].iv.equals(single.iv)).toBe(true)
+    }
+    fieldKeys.wipe()
+    expect(fieldKeys.keys.every(({ key, iv }) => key.every((b) => b === 0) && iv.every((b) => b === 0))).toBe(true)
+    expect(deriveFieldKeys(KAT.fieldRootKey, 0).keys).toHaveLength(0)
+    expect(() => deriveFieldKeys(KAT.fieldRootKey, 1431655766)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
   })
 
   it('refuses out-of-range field offsets and wrong key sizes with typed errors', () => {

@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { decryptField, MIN_ENCRYPTED_FIELD_LENGTH } from '../structured/field-crypto'
 import { anyTagMatches, parseFooter } from '../structured/footer'
 import { LEGEND_CONTEXT, LEGEND_ENCRYPT, parseHeader, type HeaderFields } from '../structured/header'
-import { deriveCommitKey, deriveFieldKey, deriveFieldRootKey, verifyCommitment } from '../structured/keys'
+import { deriveCommitKey, deriveFieldKeys, deriveFieldRootKey, verifyCommitment, type FieldKeys } from '../structured/keys'
 import { deserializeValue, serializeValue } from '../structured/serialize'
 import { verifyCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -122,6 +122,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
   }
   let materials: DecryptionMaterials | undefined
   let fieldRootKey: Buffer | undefined
+  let fieldKeys: FieldKeys | undefined
   try {
     const envelope = envelopeOf(config, item)
     const { fields: header, body, commitment } = parseHeader(envelope.header)
@@ -160,16 +161,12 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     // 3. Only now decrypt.
     fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, header.messageId)
     const plaintext = new Map<string, AttributeValue>()
+    fieldKeys = deriveFieldKeys(fieldRootKey, fields.filter((field) => field.legend === 'e').length)
     let offset = 0
     for (const field of fields) {
       if (field.legend === 'e') {
-        const fieldKey = deriveFieldKey(fieldRootKey, offset++)
-        try {
-          const { typeId, bytes } = decryptField(fieldKey, pathOf(config, field.name), field.stored, field.name)
-          plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
-        } finally {
-          fieldKey.key.fill(0)
-        }
+        const { typeId, bytes } = decryptField(fieldKeys.keys[offset++], pathOf(config, field.name), field.stored, field.name)
+        plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
       } else {
         // What was verified, in normalized form (as DB-ESDK returns it).
         plaintext.set(field.name, deserializeValue(field.terminal.typeId, field.terminal.bytes, field.name))
@@ -187,6 +184,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     throw verificationError('ERR_DECRYPTION_FAILED', config, `the item could not be verified and decrypted: ${error instanceof Error ? error.message : String(error)}`)
   } finally {
     fieldRootKey?.fill(0)
+    fieldKeys?.wipe()
     if (materials !== undefined) zeroDecryptionMaterials(materials)
   }
 }

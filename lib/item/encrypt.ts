@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { encryptField } from '../structured/field-crypto'
 import { computeRecipientTag, encodeFooter } from '../structured/footer'
 import { encodeHeaderBody, LEGEND_CONTEXT, LEGEND_ENCRYPT, LEGEND_SIGN, MESSAGE_ID_LENGTH } from '../structured/header'
-import { computeCommitment, deriveCommitKey, deriveFieldKey, deriveFieldRootKey } from '../structured/keys'
+import { computeCommitment, deriveCommitKey, deriveFieldKeys, deriveFieldRootKey, type FieldKeys } from '../structured/keys'
 import { serializeValue } from '../structured/serialize'
 import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -95,6 +95,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     requiredEncryptionContextKeys: requiredKeys,
   })
   const fieldRootKeys: Buffer[] = []
+  let fieldKeys: FieldKeys | undefined
   try {
     const required = new Set(requiredKeys)
     const storedContext = Object.fromEntries(Object.entries(materials.encryptionContext).filter(([key]) => !required.has(key)))
@@ -116,13 +117,12 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     const output: Item = {}
     const fields: CanonicalField[] = []
     const encrypted = new Map<string, Buffer>()
+    fieldKeys = deriveFieldKeys(fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
     let offset = 0
     for (const attribute of signed) {
       const path = pathOf(config, attribute.name)
       if (attribute.action === 'ENCRYPT_AND_SIGN') {
-        const fieldKey = deriveFieldKey(fieldRootKey, offset++)
-        const stored = encryptField(fieldKey, path, attribute.typeId, attribute.bytes)
-        fieldKey.key.fill(0)
+        const stored = encryptField(fieldKeys.keys[offset++], path, attribute.typeId, attribute.bytes)
         encrypted.set(attribute.name, stored)
         fields.push({ path, kind: 'encrypted', bytes: stored })
       } else {
@@ -147,6 +147,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the item could not be encrypted: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   } finally {
     for (const key of fieldRootKeys) key.fill(0)
+    fieldKeys?.wipe()
     zeroEncryptionMaterials(materials)
   }
 }

@@ -73,3 +73,34 @@ export function deriveFieldKey(fieldRootKey: Uint8Array, offset: number): FieldK
   keystream.fill(0)
   return fieldKey
 }
+
+/** Field bytes of key stream: the 44 used plus 4 unused, so that field `i` starts at block 3·i. */
+const FIELD_STRIDE = 48
+
+/** The key and nonce of every encrypted field of one item; they share one buffer, which `wipe` zeroes. */
+export interface FieldKeys {
+  readonly keys: readonly FieldKey[]
+  wipe(): void
+}
+
+/**
+ * The field keys of offsets 0 … count−1 from one AES-256-CTR key stream: field `i` starts at counter block
+ * "AwsDbeField" || 0x2C || u32(3·i), which is where a stream started at offset 0 arrives after 3·i blocks (the low
+ * 32 bits never wrap: 3·count ≤ 2^32). Same bytes as `deriveFieldKey` per offset, one cipher instead of `count`.
+ */
+export function deriveFieldKeys(fieldRootKey: Uint8Array, count: number): FieldKeys {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_FIELD_OFFSET + 1) {
+    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `An item can hold at most ${MAX_FIELD_OFFSET + 1} encrypted attributes, not ${count}.`)
+  }
+  if (fieldRootKey.length !== KEY_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The field root key must be ${KEY_LENGTH} bytes.`)
+  const counterBlock = Buffer.alloc(16)
+  FIELD_KEY_LABEL.copy(counterBlock, 0)
+  counterBlock[FIELD_KEY_LABEL.length] = FIELD_KEY_LENGTH_BYTE
+  const keystream = createCipheriv('aes-256-ctr', fieldRootKey, counterBlock).update(Buffer.alloc(count * FIELD_STRIDE))
+  const keys: FieldKey[] = []
+  for (let i = 0; i < count; i++) {
+    const start = i * FIELD_STRIDE
+    keys.push({ key: keystream.subarray(start, start + KEY_LENGTH), iv: keystream.subarray(start + KEY_LENGTH, start + FIELD_KEYSTREAM_LENGTH) })
+  }
+  return { keys, wipe: () => keystream.fill(0) }
+}
