@@ -113,7 +113,8 @@ function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fie
     }
     context[key] = value
   }
-  return context
+  // Frozen: the materials, the keyring and the canonical hash serialize it once between them.
+  return Object.freeze(context)
 }
 
 export async function decryptItem(config: ResolvedConfig, item: Item): Promise<Item> {

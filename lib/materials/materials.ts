@@ -76,6 +76,8 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
     encryptionContext[PUBLIC_KEY_CONTEXT_KEY] = pair.publicKeyCompressedBase64
   }
 
+  // Frozen from here on: the keyring, the data key's AAD and the canonical hash all see (and serialize once) this context.
+  Object.freeze(encryptionContext)
   const contextAad = serializeEncryptionContextAsAad(encryptionContext)
   const wrapped = await keyring.wrapIntermediateKeys(encryptionContext).catch((error: unknown) => {
     if (error instanceof EncryptorError) throw error

@@ -80,11 +80,22 @@ function writePairs(pairs: EncodedPair[], withCount: boolean): Buffer {
 }
 
 /**
+ * Serialized forms of frozen contexts: one item's context is serialized for the data key's AAD, the keyring's AAD
+ * and the canonical hash; freezing it (as the materials layer does) makes one serialization serve all three.
+ * Only frozen objects are remembered, so a cached form can never disagree with its context.
+ */
+const serializedFrozen = new WeakMap<EncryptionContextMap, Buffer>()
+
+/**
  * Header / canonical-hash form: u16 count (always present, `00 00` when empty), then pairs
- * sorted by key UTF-8 bytes, each `u16 len || key || u16 len || value`.
+ * sorted by key UTF-8 bytes, each `u16 len || key || u16 len || value`. The result may be shared: do not modify it.
  */
 export function serializeEncryptionContext(context: EncryptionContextMap): Buffer {
-  return writePairs(encodePairs(context), true)
+  const cached = serializedFrozen.get(context)
+  if (cached !== undefined) return cached
+  const serialized = writePairs(encodePairs(context), true)
+  if (Object.isFrozen(context)) serializedFrozen.set(context, serialized)
+  return serialized
 }
 
 /**
@@ -92,8 +103,8 @@ export function serializeEncryptionContext(context: EncryptionContextMap): Buffe
  * empty context gives zero bytes (no count).
  */
 export function serializeEncryptionContextAsAad(context: EncryptionContextMap): Buffer {
-  const pairs = encodePairs(context)
-  return pairs.length === 0 ? Buffer.alloc(0) : writePairs(pairs, true)
+  const serialized = serializeEncryptionContext(context)
+  return serialized.length === 2 ? Buffer.alloc(0) : serialized
 }
 
 function headerError(message: string): ItemVerificationError {
