@@ -11,7 +11,7 @@ export interface MemoryRow {
   /** Nominal size (1 KB … 1 MB); `actualItemBytes` is DynamoDB's measure of the generated item. */
   itemBytes: number
   actualItemBytes: number
-  /** Peak of process.memoryUsage().arrayBuffers + heapUsed above the baseline (item already built), sampled. */
+  /** Peak of process.memoryUsage().arrayBuffers + heapUsed above the baseline (item built, heap collected) during one encrypt + decrypt, sampled every ms and between steps; worst round. */
   peakAboveBaselineBytes: number
   peakTimesItemSize: number
   /** Growth of the process's peak RSS over the baseline RSS (coarser: includes allocator and GC slack). */
