@@ -16,8 +16,10 @@ export const MIN_ENCRYPTED_FIELD_LENGTH = TYPE_ID_LENGTH + TAG_LENGTH
 export function encryptField(fieldKey: FieldKey, aad: Uint8Array, typeId: TypeId, plaintext: Uint8Array): Buffer {
   const cipher = createCipheriv('aes-256-gcm', fieldKey.key, fieldKey.iv, { authTagLength: TAG_LENGTH })
   cipher.setAAD(aad)
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
-  return Buffer.concat([toTypeIdBytes(typeId), ciphertext, cipher.getAuthTag()])
+  // GCM is a stream mode: update returns every ciphertext byte and final none, so no intermediate concatenation.
+  const ciphertext = cipher.update(plaintext)
+  const rest = cipher.final()
+  return Buffer.concat(rest.length === 0 ? [toTypeIdBytes(typeId), ciphertext, cipher.getAuthTag()] : [toTypeIdBytes(typeId), ciphertext, rest, cipher.getAuthTag()])
 }
 
 /** Inverse of `encryptField`; any failure is `ERR_DECRYPTION_FAILED` naming the attribute. */
@@ -33,7 +35,9 @@ export function decryptField(fieldKey: FieldKey, aad: Uint8Array, stored: Uint8A
     const decipher = createDecipheriv('aes-256-gcm', fieldKey.key, fieldKey.iv, { authTagLength: TAG_LENGTH })
     decipher.setAAD(aad)
     decipher.setAuthTag(tag)
-    return { typeId, bytes: Buffer.concat([decipher.update(ciphertext), decipher.final()]) }
+    const bytes = decipher.update(ciphertext)
+    const rest = decipher.final()
+    return { typeId, bytes: rest.length === 0 ? bytes : Buffer.concat([bytes, rest]) }
   } catch (cause) {
     throw new ItemVerificationError('ERR_DECRYPTION_FAILED', `Encrypted attribute "${attributeName}" failed AES-GCM authentication; the item was altered or the key is wrong.`, { cause })
   }
