@@ -5,7 +5,7 @@ import { itemSize, makeItem, staticHierarchicalKeyring, tableConfig, type SuiteL
 /**
  * Run in a fresh process per item size (`node --expose-gc memory-child.js <suite> <bytes> <rounds>`): the peak of
  * `arrayBuffers + heapUsed` above the baseline while items of that size are encrypted and decrypted, sampled every
- * millisecond and around every step, plus the growth of the peak RSS. Prints one JSON line.
+ * millisecond and around every step. Prints one JSON line.
  */
 function usage(): number {
   const m = process.memoryUsage()
@@ -26,8 +26,6 @@ async function main(): Promise<void> {
   gc()
   gc()
   const baseline = usage()
-  const baselineRss = process.memoryUsage().rss
-  const baselineMaxRss = process.resourceUsage().maxRSS * 1024
   let roundBase = baseline
   let peakAbove = 0
   const sample = (): void => {
@@ -48,12 +46,10 @@ async function main(): Promise<void> {
     if (decrypted.pk === undefined) throw new Error('decrypt lost the key')
   }
   clearInterval(timer)
-  const peakRss = process.resourceUsage().maxRSS * 1024
   process.stdout.write(
     JSON.stringify({
       itemBytes: itemSize(item),
       peakAboveBaselineBytes: peakAbove,
-      peakRssAboveBaselineBytes: Math.max(0, peakRss - Math.max(baselineRss, baselineMaxRss)),
     }) + '\n',
   )
 }

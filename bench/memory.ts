@@ -14,8 +14,6 @@ export interface MemoryRow {
   /** Peak of process.memoryUsage().arrayBuffers + heapUsed above the baseline (item built, heap collected) during one encrypt + decrypt, sampled every ms and between steps; worst round. */
   peakAboveBaselineBytes: number
   peakTimesItemSize: number
-  /** Growth of the process's peak RSS over the baseline RSS (coarser: includes allocator and GC slack). */
-  peakRssAboveBaselineBytes: number
 }
 
 /** One fresh child process per item size, so no size inherits another's heap. */
@@ -23,7 +21,7 @@ export async function measureMemory(suite: SuiteLabel, rounds: number, log: (lin
   const rows: MemoryRow[] = []
   for (const size of ITEM_SIZES) {
     const { stdout } = await run(process.execPath, ['--expose-gc', join(__dirname, 'memory-child.js'), suite, String(size), String(rounds)], { timeout: 120_000 })
-    const result = JSON.parse(stdout.trim().split('\n').pop() as string) as { itemBytes: number; peakAboveBaselineBytes: number; peakRssAboveBaselineBytes: number }
+    const result = JSON.parse(stdout.trim().split('\n').pop() as string) as { itemBytes: number; peakAboveBaselineBytes: number }
     const row: MemoryRow = {
       suite,
       item: sizeLabel(size),
@@ -31,10 +29,9 @@ export async function measureMemory(suite: SuiteLabel, rounds: number, log: (lin
       actualItemBytes: result.itemBytes,
       peakAboveBaselineBytes: result.peakAboveBaselineBytes,
       peakTimesItemSize: result.peakAboveBaselineBytes / result.itemBytes,
-      peakRssAboveBaselineBytes: result.peakRssAboveBaselineBytes,
     }
     rows.push(row)
-    log(`  ${suite} ${row.item.padStart(6)} peak +${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}× item; RSS +${(row.peakRssAboveBaselineBytes / 1024).toFixed(0)} KiB)`)
+    log(`  ${suite} ${row.item.padStart(6)} peak +${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}× the item)`)
   }
   return rows
 }
