@@ -84,6 +84,26 @@ function printThroughput(rows: ThroughputRow[]): void {
   }
 }
 
+function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures): void {
+  console.log('\npeak memory above baseline, one encrypt + decrypt (0x6701): ' + memory.map((row) => `${row.item} ${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}×)`).join(', '))
+  console.log('KMS calls per 1,000 items (written / read):')
+  for (const row of kms) {
+    console.log(`  ${row.keyring.padEnd(20)} ${row.written.perThousandItems.toFixed(1).padStart(7)} / ${row.read.perThousandItems.toFixed(1).padEnd(7)} (${row.items.toLocaleString('en-US')} items, ${row.totalKmsCalls} calls in total)`)
+  }
+  console.log('EncryptedDocumentClient / plain DocumentClient (DynamoDB Local, 0x6700, hierarchical keyring):')
+  for (const op of ['put', 'get'] as const) {
+    const r = clients[op]
+    const t = clients.concurrency32[op]
+    console.log(
+      `  ${op}  p50 ${r.encrypted.p50Ms.toFixed(2)}/${r.plain.p50Ms.toFixed(2)} ms ×${r.p50Ratio.toFixed(2)}  p99 ${r.encrypted.p99Ms.toFixed(2)}/${r.plain.p99Ms.toFixed(2)} ms ×${r.p99Ratio.toFixed(2)}` +
+        `  @32 ${t.encryptedPerSecond.toFixed(0)}/${t.plainPerSecond.toFixed(0)} per s ×${t.ratio.toFixed(2)}`,
+    )
+  }
+  console.log(
+    `event loop during a ${eventLoop.items}-item 0x6701 Query: max ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
+  )
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   const settings = quick ? QUICK : FULL
@@ -124,6 +144,7 @@ async function main(): Promise<void> {
 
   const targets = targetsOf(throughput, memory, kms, clients, eventLoop)
   printThroughput(throughput)
+  printOthers(memory, kms, clients, eventLoop)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
   const seconds = (performance.now() - started) / 1000
