@@ -33,8 +33,8 @@ const FULL: Settings = {
 }
 
 const QUICK: Settings = {
-  msPerRun: 150,
-  reps: 1,
+  msPerRun: 120,
+  reps: 2,
   memoryRounds: 2,
   kmsItems: { mrk: 200, hierarchy: 1000 },
   latency: { samples: 300, rounds: 2, operations: 400 },
