@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
 import { ConfigError, EncryptorError, ItemVerificationError, KeyringError } from '../errors'
 import { serializeEncryptionContextAsAad } from '../structured/encryption-context'
-import { generateSigningKeyPair } from '../structured/signature'
+import { generateSigningKeyPair, type SigningKeyPair } from '../structured/signature'
 import type { AlgorithmSuite } from '../structured/suite'
 import type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, Keyring } from './keyring'
 import { toDbeKeyring } from './keyrings/adapt'
@@ -46,6 +46,11 @@ export interface GetEncryptionMaterialsInput {
   suite: AlgorithmSuite
   encryptionContext: EncryptionContext
   requiredEncryptionContextKeys: readonly string[]
+  /**
+   * Signed suites: a key pair generation the caller already started (so it runs on the thread pool while the caller
+   * serializes the item); absent, one is generated here. It must be fresh and used for this item only.
+   */
+  signingKeyPair?: Promise<SigningKeyPair>
 }
 
 export interface GetDecryptionMaterialsInput {
@@ -71,7 +76,7 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
 
   let signingKey: KeyObject | undefined
   if (suite.signed) {
-    const pair = await generateSigningKeyPair()
+    const pair = await (input.signingKeyPair ?? generateSigningKeyPair())
     signingKey = pair.privateKey
     encryptionContext[PUBLIC_KEY_CONTEXT_KEY] = pair.publicKeyCompressedBase64
   }
