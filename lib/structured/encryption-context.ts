@@ -103,8 +103,7 @@ export function serializeEncryptionContext(context: EncryptionContextMap): Buffe
  * empty context gives zero bytes (no count).
  */
 export function serializeEncryptionContextAsAad(context: EncryptionContextMap): Buffer {
-  const serialized = serializeEncryptionContext(context)
-  return serialized.length === 2 ? Buffer.alloc(0) : serialized
+  return Object.keys(context).length === 0 ? Buffer.alloc(0) : serializeEncryptionContext(context)
 }
 
 function headerError(message: string): ItemVerificationError {

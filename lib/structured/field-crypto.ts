@@ -16,10 +16,10 @@ export const MIN_ENCRYPTED_FIELD_LENGTH = TYPE_ID_LENGTH + TAG_LENGTH
 export function encryptField(fieldKey: FieldKey, aad: Uint8Array, typeId: TypeId, plaintext: Uint8Array): Buffer {
   const cipher = createCipheriv('aes-256-gcm', fieldKey.key, fieldKey.iv, { authTagLength: TAG_LENGTH })
   cipher.setAAD(aad)
-  // GCM is a stream mode: update returns every ciphertext byte and final none, so no intermediate concatenation.
+  // One concatenation of the stored form, not one of the ciphertext first (GCM's final() yields no bytes).
   const ciphertext = cipher.update(plaintext)
   const rest = cipher.final()
-  return Buffer.concat(rest.length === 0 ? [toTypeIdBytes(typeId), ciphertext, cipher.getAuthTag()] : [toTypeIdBytes(typeId), ciphertext, rest, cipher.getAuthTag()])
+  return Buffer.concat([toTypeIdBytes(typeId), ciphertext, rest, cipher.getAuthTag()])
 }
 
 /** Inverse of `encryptField`; any failure is `ERR_DECRYPTION_FAILED` naming the attribute. */
