@@ -1,13 +1,9 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb'
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClientOperationError, ConfigError } from '../errors'
 import type { Item } from '../types'
+import { isConditionalCheckFailed } from './handlers/shared'
 import type { Directive } from './handlers/types'
 import { registrationOf, withDirective } from './middleware'
 
@@ -107,10 +103,6 @@ function documentIo(client: DynamoDBDocumentClient): ItemIo {
       await client.send(withDirective(new PutCommand({ TableName, Item: item as DocumentItem }), directive))
     },
   }
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException'
 }
 
 /** Full jitter, capped: contending writers spread out instead of colliding again in lockstep. */

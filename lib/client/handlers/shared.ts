@@ -1,4 +1,4 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { Item } from '../../types'
 import type { EncryptedTable } from '../encrypted-table'
 import { namePlaceholders } from '../expressions/paths'
@@ -59,4 +59,8 @@ export function itemOf(error: unknown): Item | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const item = (error as { Item?: unknown }).Item
   return typeof item === 'object' && item !== null ? (item as Record<string, AttributeValue>) : undefined
+}
+
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException'
 }

@@ -1,7 +1,7 @@
 import type { UpdateItemCommandInput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb'
 import { ClientOperationError } from '../../errors'
 import { absentItemMessage, requireStoredHeader } from '../existing-item-condition'
-import { decryptItemInError, itemOf } from './shared'
+import { decryptItemInError, isConditionalCheckFailed, itemOf } from './shared'
 import type { CommandHandler } from './types'
 
 const COMMAND = 'UpdateItem'
@@ -31,7 +31,7 @@ export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, 
       return output
     },
     async completeError(error) {
-      if ((error as { name?: unknown } | undefined)?.name !== 'ConditionalCheckFailedException') return error
+      if (!isConditionalCheckFailed(error)) return error
       if (itemOf(error) === undefined) {
         return new ClientOperationError('ERR_UNSUPPORTED_OPERATION', absentItemMessage(COMMAND, table.policy.tableName, table.describe(input.Key ?? {})), { cause: error })
       }
