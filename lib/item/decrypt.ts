@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { EncryptorError, ItemVerificationError } from '../errors'
 import type { EncryptionContext } from '../materials/keyring'
-import { getDecryptionMaterials, zeroDecryptionMaterials, type DecryptionMaterials } from '../materials/materials'
+import { getDecryptionMaterials, PUBLIC_KEY_CONTEXT_KEY, zeroDecryptionMaterials, type DecryptionMaterials } from '../materials/materials'
 import { sortCanonical } from '../structured/canonical'
 import { canonicalHash, type CanonicalField } from '../structured/canonical-hash'
 import { serializeEncryptionContext } from '../structured/encryption-context'
@@ -117,6 +117,42 @@ function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fie
   return Object.freeze(context)
 }
 
+/**
+ * Signed suites: ECDSA verification needs neither the data key nor the keyring, so it starts on the thread pool as
+ * soon as the canonical hash exists and runs while this thread unwraps the data key. `undefined` when the footer or
+ * the context is malformed: the checks in their usual order report that.
+ */
+function startSignatureCheck(header: HeaderFields, encryptionContext: EncryptionContext, footerBytes: Buffer, hash: Buffer): { publicKey: string; valid: Promise<boolean> } | undefined {
+  if (!header.suite.signed || !Object.prototype.hasOwnProperty.call(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) return undefined
+  let signature: Buffer | undefined
+  try {
+    signature = parseFooter(footerBytes, header.encryptedDataKeys.length, true).signature
+  } catch {
+    return undefined
+  }
+  if (signature === undefined) return undefined
+  const publicKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY]
+  const valid = verifyCanonicalHash(publicKey, hash, signature)
+  // Awaited only if the checks before it pass; an earlier failure must not leave an unhandled rejection behind.
+  valid.catch(() => undefined)
+  return { publicKey, valid }
+}
+
+/** Every signed attribute's plaintext: encrypted ones decrypted, the others in normalized form (as DB-ESDK returns them). */
+function decryptFields(config: ResolvedConfig, fields: readonly StoredField[], fieldKeys: FieldKeys): Map<string, AttributeValue> {
+  const plaintext = new Map<string, AttributeValue>()
+  let offset = 0
+  for (const field of fields) {
+    if (field.legend === 'e') {
+      const { typeId, bytes } = decryptField(fieldKeys.keys[offset++], pathOf(config, field.name), field.stored, field.name)
+      plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
+    } else {
+      plaintext.set(field.name, deserializeValue(field.terminal.typeId, field.terminal.bytes, field.name))
+    }
+  }
+  return plaintext
+}
+
 export async function decryptItem(config: ResolvedConfig, item: Item): Promise<Item> {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw verificationError('ERR_NOT_ENCRYPTED', config, 'decryptItem expects an item (a map of attribute names to AttributeValues).')
@@ -129,6 +165,13 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     const { fields: header, body, commitment } = parseHeader(envelope.header)
     const fields = walkLegend(config, item, header)
     const encryptionContext = fullEncryptionContext(config, header, fields)
+    const canonicalFields: CanonicalField[] = fields.map((field) =>
+      field.legend === 'e'
+        ? { path: pathOf(config, field.name), kind: 'encrypted', bytes: field.stored }
+        : { path: pathOf(config, field.name), kind: 'plaintext', typeId: field.terminal.typeId, bytes: field.terminal.bytes },
+    )
+    const hash = canonicalHash(envelope.header, serializeEncryptionContext(encryptionContext), canonicalFields)
+    const earlySignatureCheck = startSignatureCheck(header, encryptionContext, envelope.footer, hash)
 
     materials = await getDecryptionMaterials({
       keyring: config.keyring,
@@ -145,34 +188,30 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
 
     // 2. Every signed attribute, the header and the context are what the writer tagged (and signed).
     const footer = parseFooter(envelope.footer, header.encryptedDataKeys.length, header.suite.signed)
-    const canonicalFields: CanonicalField[] = fields.map((field) =>
-      field.legend === 'e'
-        ? { path: pathOf(config, field.name), kind: 'encrypted', bytes: field.stored }
-        : { path: pathOf(config, field.name), kind: 'plaintext', typeId: field.terminal.typeId, bytes: field.terminal.bytes },
-    )
-    const hash = canonicalHash(envelope.header, serializeEncryptionContext(encryptionContext), canonicalFields)
     if (!anyTagMatches(materials.symmetricSigningKey, hash, footer.tags)) {
       throw verificationError('ERR_SIGNATURE_INVALID', config, 'the recipient tag does not match: a signed attribute, the header or the footer was altered, or the reader uses another logical table name.')
     }
-    if (header.suite.signed) {
-      const valid = footer.signature !== undefined && materials.verificationKey !== undefined && (await verifyCanonicalHash(materials.verificationKey, hash, footer.signature))
-      if (!valid) throw verificationError('ERR_SIGNATURE_INVALID', config, 'the ECDSA signature does not verify: the item was altered.')
-    }
 
-    // 3. Only now decrypt.
+    // 3. Decrypt while the signature is checked; nothing decrypted leaves this function unless the signature holds,
+    // and a field that fails to decrypt is reported only after it (the same precedence as checking first).
     fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, header.messageId)
-    const plaintext = new Map<string, AttributeValue>()
     fieldKeys = deriveFieldKeys(fieldRootKey, fields.filter((field) => field.legend === 'e').length)
-    let offset = 0
-    for (const field of fields) {
-      if (field.legend === 'e') {
-        const { typeId, bytes } = decryptField(fieldKeys.keys[offset++], pathOf(config, field.name), field.stored, field.name)
-        plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
-      } else {
-        // What was verified, in normalized form (as DB-ESDK returns it).
-        plaintext.set(field.name, deserializeValue(field.terminal.typeId, field.terminal.bytes, field.name))
-      }
+    let plaintext: Map<string, AttributeValue> | undefined
+    let fieldError: unknown
+    try {
+      plaintext = decryptFields(config, fields, fieldKeys)
+    } catch (error) {
+      fieldError = error
     }
+    if (header.suite.signed) {
+      const verificationKey = materials.verificationKey
+      const signatureCheck =
+        earlySignatureCheck !== undefined && earlySignatureCheck.publicKey === verificationKey
+          ? earlySignatureCheck.valid
+          : footer.signature !== undefined && verificationKey !== undefined && verifyCanonicalHash(verificationKey, hash, footer.signature)
+      if (!(await signatureCheck)) throw verificationError('ERR_SIGNATURE_INVALID', config, 'the ECDSA signature does not verify: the item was altered.')
+    }
+    if (plaintext === undefined) throw fieldError
 
     const output: Item = {}
     for (const [name, value] of Object.entries(item)) {
