@@ -211,6 +211,20 @@ describe('DB-ESDK materials (intermediate key wrapping)', () => {
     expect(decrypted.verificationKey).toBe(publicKey)
   })
 
+  it('wraps a data key the caller drew (fields encrypted early), refuses one of the wrong length, names a failed key pair', async () => {
+    const drawn = randomBytes(32)
+    const materials = await getEncryptionMaterials({ keyring: hierarchy, suite: SUITE_6700, encryptionContext: context, requiredEncryptionContextKeys: [], plaintextDataKey: drawn })
+    const decrypted = await getDecryptionMaterials({ keyring: hierarchy, suite: SUITE_6700, encryptionContext: context, encryptedDataKeys: materials.encryptedDataKeys })
+    expect(decrypted.plaintextDataKey.equals(drawn)).toBe(true)
+    await expect(
+      getEncryptionMaterials({ keyring: hierarchy, suite: SUITE_6700, encryptionContext: context, requiredEncryptionContextKeys: [], plaintextDataKey: randomBytes(16) }),
+    ).rejects.toMatchObject({ code: 'ERR_KEYRING', message: expect.stringContaining('must be 32 bytes, not 16') })
+    const failed = Promise.reject(new Error('thread pool gone'))
+    await expect(
+      getEncryptionMaterials({ keyring: hierarchy, suite: SUITE_6701, encryptionContext: context, requiredEncryptionContextKeys: [], signingKeyPair: failed }),
+    ).rejects.toMatchObject({ code: 'ERR_KEYRING', message: expect.stringContaining('key pair could not be generated: thread pool gone') })
+  })
+
   it('refuses a caller context holding aws-crypto-public-key, and required keys missing from it', async () => {
     await expect(
       getEncryptionMaterials({ keyring: hierarchy, suite: SUITE_6701, encryptionContext: { ...context, 'aws-crypto-public-key': 'x' }, requiredEncryptionContextKeys: [] }),

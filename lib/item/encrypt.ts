@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { randomBytes } from 'node:crypto'
 import { EncryptorError, ItemInputError } from '../errors'
-import { getEncryptionMaterials, zeroEncryptionMaterials } from '../materials/materials'
+import { DATA_KEY_LENGTH, getEncryptionMaterials, zeroEncryptionMaterials, type EncryptionMaterials } from '../materials/materials'
 import { sortCanonical } from '../structured/canonical'
 import { canonicalHash, type CanonicalField } from '../structured/canonical-hash'
 import { serializeEncryptionContext } from '../structured/encryption-context'
@@ -92,37 +92,18 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   }
   const requiredKeys = Object.keys(encryptionContext)
 
-  const materials = await getEncryptionMaterials({
-    keyring: config.keyring,
-    suite: config.suite,
-    encryptionContext,
-    requiredEncryptionContextKeys: requiredKeys,
-    signingKeyPair,
-  })
-  const fieldRootKeys: Buffer[] = []
+  // The fields need only the data key and the message id, not the key pair or the keyring: for signed suites they are
+  // encrypted while the key pair is still being generated on the thread pool.
+  const plaintextDataKey = randomBytes(DATA_KEY_LENGTH)
+  const messageId = randomBytes(MESSAGE_ID_LENGTH)
+  let fieldRootKey: Buffer | undefined
   let fieldKeys: FieldKeys | undefined
+  let materials: EncryptionMaterials | undefined
   try {
-    const required = new Set(requiredKeys)
-    const storedContext = Object.fromEntries(Object.entries(materials.encryptionContext).filter(([key]) => !required.has(key)))
-    const messageId = randomBytes(MESSAGE_ID_LENGTH)
-    const headerBody = encodeHeaderBody({
-      version: config.version,
-      suite: materials.suite,
-      messageId,
-      legend: signed.map((attribute) => LEGEND_OF[attribute.action]).join(''),
-      storedEncryptionContext: storedContext,
-      encryptedDataKeys: materials.encryptedDataKeys,
-    })
-    const commitKey = deriveCommitKey(materials.plaintextDataKey, messageId)
-    const header = Buffer.concat([headerBody, computeCommitment(commitKey, headerBody)])
-    commitKey.fill(0)
-
-    const fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, messageId)
-    fieldRootKeys.push(fieldRootKey)
-    const output: Item = {}
+    fieldRootKey = deriveFieldRootKey(plaintextDataKey, messageId)
+    fieldKeys = deriveFieldKeys(fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
     const fields: CanonicalField[] = []
     const encrypted = new Map<string, Buffer>()
-    fieldKeys = deriveFieldKeys(fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
     let offset = 0
     for (const attribute of signed) {
       const path = pathOf(config, attribute.name)
@@ -135,11 +116,34 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
       }
     }
 
+    materials = await getEncryptionMaterials({
+      keyring: config.keyring,
+      suite: config.suite,
+      encryptionContext,
+      requiredEncryptionContextKeys: requiredKeys,
+      signingKeyPair,
+      plaintextDataKey,
+    })
+    const required = new Set(requiredKeys)
+    const storedContext = Object.fromEntries(Object.entries(materials.encryptionContext).filter(([key]) => !required.has(key)))
+    const headerBody = encodeHeaderBody({
+      version: config.version,
+      suite: materials.suite,
+      messageId,
+      legend: signed.map((attribute) => LEGEND_OF[attribute.action]).join(''),
+      storedEncryptionContext: storedContext,
+      encryptedDataKeys: materials.encryptedDataKeys,
+    })
+    const commitKey = deriveCommitKey(plaintextDataKey, messageId)
+    const header = Buffer.concat([headerBody, computeCommitment(commitKey, headerBody)])
+    commitKey.fill(0)
+
     const hash = canonicalHash(header, serializeEncryptionContext(materials.encryptionContext), fields)
     const tags = materials.symmetricSigningKeys.map((key) => computeRecipientTag(key, hash))
     const signature = materials.signingKey === undefined ? undefined : await signCanonicalHash(materials.signingKey, hash)
 
     // Same attribute order as given; SIGN_ONLY and DO_NOTHING values exactly as given.
+    const output: Item = {}
     for (const [name, value] of Object.entries(item)) {
       const ciphertext = encrypted.get(name)
       setAttribute(output, name, ciphertext === undefined ? value : ({ B: ciphertext } as AttributeValue))
@@ -151,8 +155,9 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     if (error instanceof EncryptorError) throw error
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the item could not be encrypted: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   } finally {
-    for (const key of fieldRootKeys) key.fill(0)
+    plaintextDataKey.fill(0)
+    fieldRootKey?.fill(0)
     fieldKeys?.wipe()
-    zeroEncryptionMaterials(materials)
+    if (materials !== undefined) zeroEncryptionMaterials(materials)
   }
 }

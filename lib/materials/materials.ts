@@ -14,7 +14,7 @@ import { decryptPlaintextDataKey, deriveSymmetricSigningKey, encryptPlaintextDat
 
 /** Encryption-context key of the item's ECDSA verification key (the only key a DB-ESDK header stores). */
 export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key'
-const DATA_KEY_LENGTH = 32
+export const DATA_KEY_LENGTH = 32
 const MAX_ENCRYPTED_DATA_KEYS = 255
 
 export interface EncryptionMaterials {
@@ -51,6 +51,11 @@ export interface GetEncryptionMaterialsInput {
    * serializes the item); absent, one is generated here. It must be fresh and used for this item only.
    */
   signingKeyPair?: Promise<SigningKeyPair>
+  /**
+   * A fresh random data key the caller already drew (so it can encrypt the fields while the key pair is generated);
+   * absent, one is drawn here. The materials take it over: zeroing them zeroes it.
+   */
+  plaintextDataKey?: Buffer
 }
 
 export interface GetDecryptionMaterialsInput {
@@ -64,6 +69,9 @@ export interface GetDecryptionMaterialsInput {
 export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput): Promise<EncryptionMaterials> {
   const { suite, requiredEncryptionContextKeys } = input
   const keyring = toDbeKeyring(input.keyring)
+  if (input.plaintextDataKey !== undefined && input.plaintextDataKey.byteLength !== DATA_KEY_LENGTH) {
+    throw new KeyringError('ERR_KEYRING', `A plaintext data key must be ${DATA_KEY_LENGTH} bytes, not ${input.plaintextDataKey.byteLength}.`)
+  }
   if (Object.prototype.hasOwnProperty.call(input.encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) {
     throw new ConfigError('ERR_CONFIG_INVALID', `The encryption context may not contain "${PUBLIC_KEY_CONTEXT_KEY}"; it is reserved for the item's verification key.`)
   }
@@ -76,7 +84,9 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
 
   let signingKey: KeyObject | undefined
   if (suite.signed) {
-    const pair = await (input.signingKeyPair ?? generateSigningKeyPair())
+    const pair = await (input.signingKeyPair ?? generateSigningKeyPair()).catch((error: unknown) => {
+      throw new KeyringError('ERR_KEYRING', `The item's ECDSA P-384 key pair could not be generated: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    })
     signingKey = pair.privateKey
     encryptionContext[PUBLIC_KEY_CONTEXT_KEY] = pair.publicKeyCompressedBase64
   }
@@ -88,7 +98,7 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
     if (error instanceof EncryptorError) throw error
     throw new KeyringError('ERR_KEYRING', `The keyring could not wrap a data key: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   })
-  const plaintextDataKey = randomBytes(DATA_KEY_LENGTH)
+  const plaintextDataKey = input.plaintextDataKey ?? randomBytes(DATA_KEY_LENGTH)
   const encryptedDataKeys: EncryptedDataKeyBytes[] = []
   const symmetricSigningKeys: Buffer[] = []
   try {
