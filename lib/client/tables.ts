@@ -2,6 +2,7 @@ import { ConfigError } from '../errors'
 import { ItemEncryptor } from '../item'
 import type { EncryptionConfig } from '../types'
 import { EncryptedTable } from './encrypted-table'
+import { endOfTurnCrypto } from './end-of-turn'
 import type { Tables } from './handlers/types'
 import { tableNameOf } from './table-name'
 import { TablePolicy } from './table-policy'
@@ -14,7 +15,7 @@ export function buildTables(config: EncryptionConfig): Tables {
   const byName = new Map<string, EncryptedTable>()
   for (const [name, tableConfig] of Object.entries(config.tables)) {
     const encryptor = new ItemEncryptor({ ...tableConfig, tableName: name })
-    byName.set(name, new EncryptedTable(name, new TablePolicy(name, tableConfig), encryptor))
+    byName.set(name, new EncryptedTable(name, new TablePolicy(name, tableConfig), endOfTurnCrypto(encryptor)))
   }
   return {
     names: new Set(byName.keys()),

@@ -1,0 +1,92 @@
+import { ItemVerificationError } from '../../lib/errors'
+import { endOfTurnCrypto } from '../../lib/client/end-of-turn'
+import type { ItemCrypto } from '../../lib/client/encrypted-table'
+import type { Item } from '../../lib/types'
+
+/** An ItemCrypto that records when each call starts and answers with the item's id, or fails for "bad" ids. */
+function recordingCrypto(log: string[]): ItemCrypto {
+  const answer = async (kind: string, item: Item): Promise<Item> => {
+    const id = item.id.S as string
+    log.push(`${kind} ${id}`)
+    await Promise.resolve()
+    if (id.startsWith('bad')) throw new ItemVerificationError('ERR_SIGNATURE_INVALID', `item ${id} does not verify`)
+    if (id.startsWith('throw')) throw new TypeError(`item ${id} is not an item`)
+    return { id: { S: `${kind}(${id})` } }
+  }
+  return { encryptItem: (item) => answer('encrypt', item), decryptItem: (item) => answer('decrypt', item) }
+}
+
+const item = (id: string): Item => ({ id: { S: id } })
+
+describe('item crypto at the end of the event-loop turn', () => {
+  it('starts the calls of one turn together after the turn, each with its own result', async () => {
+    const log: string[] = []
+    const crypto = endOfTurnCrypto(recordingCrypto(log))
+    const calls = [crypto.encryptItem(item('a')), crypto.decryptItem(item('b')), crypto.encryptItem(item('c'))]
+    log.push('turn ends')
+    await expect(Promise.all(calls)).resolves.toEqual([{ id: { S: 'encrypt(a)' } }, { id: { S: 'decrypt(b)' } }, { id: { S: 'encrypt(c)' } }])
+    expect(log).toEqual(['turn ends', 'encrypt a', 'decrypt b', 'encrypt c'])
+  })
+
+  it('a failing item fails only its own call, with its own error', async () => {
+    const crypto = endOfTurnCrypto(recordingCrypto([]))
+    const results = await Promise.allSettled([crypto.decryptItem(item('ok-1')), crypto.decryptItem(item('bad-2')), crypto.decryptItem(item('throw-3')), crypto.decryptItem(item('ok-4'))])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_SIGNATURE_INVALID', message: 'item bad-2 does not verify' })
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError)
+  })
+
+  it('a synchronous throw from the crypto rejects that call only', async () => {
+    const crypto = endOfTurnCrypto({
+      encryptItem: (i) => {
+        if (i.id.S === 'sync') throw new RangeError('thrown before any promise')
+        return Promise.resolve(i)
+      },
+      decryptItem: (i) => Promise.resolve(i),
+    })
+    const results = await Promise.allSettled([crypto.encryptItem(item('sync')), crypto.encryptItem(item('fine'))])
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(RangeError)
+    expect(results[1]).toEqual({ status: 'fulfilled', value: item('fine') })
+  })
+
+  it('a burst starts at most 32 items per turn, the rest in the next turns, in order', async () => {
+    const log: string[] = []
+    // One tick per turn of the event loop: a setImmediate that schedules itself runs once per turn.
+    let turn = 0
+    let ticking = true
+    const tick = (): void => {
+      turn++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const turns: number[] = []
+    const inner = recordingCrypto(log)
+    const crypto = endOfTurnCrypto({
+      encryptItem: (i) => {
+        turns.push(turn)
+        return inner.encryptItem(i)
+      },
+      decryptItem: (i) => inner.decryptItem(i),
+    })
+    try {
+      const ids = Array.from({ length: 100 }, (_, n) => `i${n}`)
+      const out = await Promise.all(ids.map((id) => crypto.encryptItem(item(id))))
+      expect(out.map((o) => o.id.S)).toEqual(ids.map((id) => `encrypt(${id})`))
+      expect(log).toEqual(ids.map((id) => `encrypt ${id}`))
+    } finally {
+      ticking = false
+    }
+    const perTurn = [...new Set(turns)].map((t) => turns.filter((x) => x === t).length)
+    expect(perTurn).toEqual([32, 32, 32, 4])
+  })
+
+  it('does not wait for fake timers: encryption proceeds while a test holds the clock', async () => {
+    jest.useFakeTimers()
+    try {
+      const crypto = endOfTurnCrypto(recordingCrypto([]))
+      await expect(crypto.encryptItem(item('x'))).resolves.toEqual({ id: { S: 'encrypt(x)' } })
+    } finally {
+      jest.useRealTimers()
+    }
+  }, 5000)
+})
