@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
 import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
 import { measureMemory, type MemoryRow } from './memory'
+import { oneCpu } from './one-cpu'
 import { startStack } from './stack'
 import { measureThroughput, type ThroughputRow } from './throughput'
 
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
+    oneCore: oneCpu().description,
     memoryBytes: totalmem(),
     node: process.version,
     loadAverageAtStart: loadavg(),

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { OPERATIONS, prepareCell, rate, runFor, type Operation, type Runner, type Sample } from './cells'
 import { ITEM_SIZES, SUITE_LABELS, sizeLabel, type SuiteLabel } from './items'
+import { oneCpu } from './one-cpu'
 import type { WorkerRequest } from './throughput-worker'
 
 export interface RateFigures {
@@ -19,6 +20,7 @@ export interface ThroughputRow {
   itemBytes: number
   item: string
   operation: Operation
+  /** One CPU (see one-cpu.ts), one item at a time. */
   oneCore: RateFigures
   /** One worker thread per core, each running items back to back; rates summed. */
   allCores: RateFigures & { workers: number; scalingOverOneCore: number }
@@ -83,6 +85,8 @@ function summedRate(perRep: Sample[][]): number {
 export async function measureThroughput(options: ThroughputOptions): Promise<ThroughputRow[]> {
   const cores = availableParallelism()
   const pool = new WorkerPool(cores)
+  const pinning = oneCpu()
+  options.log(`  one core: ${pinning.description}; all cores: ${cores} worker threads, unpinned`)
   const rows: ThroughputRow[] = []
   try {
     for (const suite of SUITE_LABELS) {
@@ -95,7 +99,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
           const all: Record<Runner, Sample[][]> = { ours: [], floor: [] }
           // Interleaved: floor and ours alternate, one core then all cores, so drifts in machine load hit both alike.
           for (let rep = 0; rep < options.reps; rep++) {
-            for (const runner of ['floor', 'ours'] as const) one[runner].push(await runFor(cell, runner, op, options.msPerRun, minCount))
+            for (const runner of ['floor', 'ours'] as const) one[runner].push(await pinning.run(() => runFor(cell, runner, op, options.msPerRun, minCount)))
             for (const runner of ['floor', 'ours'] as const) all[runner].push(await pool.runAll({ suite, size, runner, op, ms: options.msPerRun, minCount }))
           }
           const oneOurs = rate(one.ours)
