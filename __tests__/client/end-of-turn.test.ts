@@ -1,5 +1,5 @@
 import { ItemVerificationError } from '../../lib/errors'
-import { endOfTurnCrypto } from '../../lib/client/end-of-turn'
+import { endOfTurnCrypto, inFlight } from '../../lib/client/end-of-turn'
 import type { ItemCrypto } from '../../lib/client/encrypted-table'
 import type { Item } from '../../lib/types'
 
@@ -18,11 +18,23 @@ function recordingCrypto(log: string[]): ItemCrypto {
 
 const item = (id: string): Item => ({ id: { S: id } })
 
+/** Requests started together, each reaching its item crypto after a step of its own (as in the SDK's pipeline). */
+function requests<T>(count: number, crypto: (index: number) => Promise<T>): Array<Promise<T>> {
+  return Array.from({ length: count }, (_, index) =>
+    inFlight(async () => {
+      await Promise.resolve()
+      return crypto(index)
+    }),
+  )
+}
+
 describe('item crypto at the end of the event-loop turn', () => {
   it('starts the calls of one turn together after the turn, each with its own result', async () => {
     const log: string[] = []
     const crypto = endOfTurnCrypto(recordingCrypto(log))
-    const calls = [crypto.encryptItem(item('a')), crypto.decryptItem(item('b')), crypto.encryptItem(item('c'))]
+    const calls = requests(3, (i) => (i === 1 ? crypto.decryptItem(item('b')) : crypto.encryptItem(item(i === 0 ? 'a' : 'c'))))
+    await Promise.resolve()
+    await Promise.resolve()
     log.push('turn ends')
     await expect(Promise.all(calls)).resolves.toEqual([{ id: { S: 'encrypt(a)' } }, { id: { S: 'decrypt(b)' } }, { id: { S: 'encrypt(c)' } }])
     expect(log).toEqual(['turn ends', 'encrypt a', 'decrypt b', 'encrypt c'])
@@ -30,7 +42,8 @@ describe('item crypto at the end of the event-loop turn', () => {
 
   it('a failing item fails only its own call, with its own error', async () => {
     const crypto = endOfTurnCrypto(recordingCrypto([]))
-    const results = await Promise.allSettled([crypto.decryptItem(item('ok-1')), crypto.decryptItem(item('bad-2')), crypto.decryptItem(item('throw-3')), crypto.decryptItem(item('ok-4'))])
+    const ids = ['ok-1', 'bad-2', 'throw-3', 'ok-4']
+    const results = await Promise.allSettled(requests(ids.length, (i) => crypto.decryptItem(item(ids[i]))))
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled'])
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_SIGNATURE_INVALID', message: 'item bad-2 does not verify' })
     expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError)
@@ -44,7 +57,7 @@ describe('item crypto at the end of the event-loop turn', () => {
       },
       decryptItem: (i) => Promise.resolve(i),
     })
-    const results = await Promise.allSettled([crypto.encryptItem(item('sync')), crypto.encryptItem(item('fine'))])
+    const results = await Promise.allSettled(requests(2, (i) => crypto.encryptItem(item(i === 0 ? 'sync' : 'fine'))))
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(RangeError)
     expect(results[1]).toEqual({ status: 'fulfilled', value: item('fine') })
   })
@@ -70,7 +83,7 @@ describe('item crypto at the end of the event-loop turn', () => {
     })
     try {
       const ids = Array.from({ length: 100 }, (_, n) => `i${n}`)
-      const out = await Promise.all(ids.map((id) => crypto.encryptItem(item(id))))
+      const out = await Promise.all(requests(ids.length, (i) => crypto.encryptItem(item(ids[i]))))
       expect(out.map((o) => o.id.S)).toEqual(ids.map((id) => `encrypt(${id})`))
       expect(log).toEqual(ids.map((id) => `encrypt ${id}`))
     } finally {
@@ -80,11 +93,34 @@ describe('item crypto at the end of the event-loop turn', () => {
     expect(perTurn).toEqual([32, 32, 32, 4])
   })
 
+  it('a lone request does not wait for the end of the turn', async () => {
+    const log: string[] = []
+    const crypto = endOfTurnCrypto(recordingCrypto(log))
+    const call = inFlight(() => crypto.encryptItem(item('alone')))
+    log.push('same turn')
+    await expect(call).resolves.toEqual({ id: { S: 'encrypt(alone)' } })
+    expect(log).toEqual(['encrypt alone', 'same turn'])
+    // And a synchronous throw still arrives as a rejection.
+    const throwing = endOfTurnCrypto({ encryptItem: () => { throw new RangeError('sync') }, decryptItem: (i) => Promise.resolve(i) })
+    await expect(inFlight(() => throwing.encryptItem(item('x')))).rejects.toBeInstanceOf(RangeError)
+  })
+
+  it('counts requests in flight only while they run, failures included', async () => {
+    const log: string[] = []
+    const crypto = endOfTurnCrypto(recordingCrypto(log))
+    await Promise.allSettled(requests(5, (i) => (i === 2 ? Promise.reject(new Error('request failed')) : crypto.encryptItem(item(`r${i}`)))))
+    // All five have finished: the next lone request runs at once again.
+    const call = inFlight(() => crypto.encryptItem(item('after')))
+    log.push('same turn')
+    await call
+    expect(log.slice(-2)).toEqual(['encrypt after', 'same turn'])
+  })
+
   it('does not wait for fake timers: encryption proceeds while a test holds the clock', async () => {
     jest.useFakeTimers()
     try {
       const crypto = endOfTurnCrypto(recordingCrypto([]))
-      await expect(crypto.encryptItem(item('x'))).resolves.toEqual({ id: { S: 'encrypt(x)' } })
+      await expect(Promise.all(requests(2, (i) => crypto.encryptItem(item(`x${i}`))))).resolves.toEqual([{ id: { S: 'encrypt(x0)' } }, { id: { S: 'encrypt(x1)' } }])
     } finally {
       jest.useRealTimers()
     }

@@ -9,8 +9,8 @@ import type { ItemCrypto } from './encrypted-table'
  * items of a turn run back to back (see the README's performance section). So requests queue their items and the queue
  * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its
  * own result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still
- * overlap. A lone request waits only for the current turn to end; a turn starts at most MAX_PER_TURN items, so one
- * burst of requests cannot hold the event loop for long.
+ * overlap. A turn starts at most MAX_PER_TURN items, so one burst of requests cannot hold the event loop for long.
+ * While a single request is in flight there is nothing to group it with, so its items start at once.
  *
  * `setImmediate` comes from node:timers, not the global: fake timers in a user's tests replace the global one, and
  * encryption must not wait for a test to advance its clock.
@@ -21,6 +21,17 @@ const MAX_PER_TURN = 32
 type Job = () => void
 
 let queued: Job[] = []
+let requestsInFlight = 0
+
+/** Counts `request` as in flight while it runs: items wait for the end of the turn only when others are in flight. */
+export async function inFlight<T>(request: () => Promise<T>): Promise<T> {
+  requestsInFlight++
+  try {
+    return await request()
+  } finally {
+    requestsInFlight--
+  }
+}
 
 function runQueued(): void {
   const jobs = queued.length > MAX_PER_TURN ? queued.splice(0, MAX_PER_TURN) : queued
@@ -30,6 +41,13 @@ function runQueued(): void {
 }
 
 function atEndOfTurn<T>(run: () => Promise<T>): Promise<T> {
+  if (requestsInFlight <= 1 && queued.length === 0) {
+    try {
+      return run()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
   return new Promise<T>((resolve, reject) => {
     if (queued.length === 0) setImmediate(runQueued)
     queued.push(() => {

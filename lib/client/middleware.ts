@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { ClientOperationError, ConfigError } from '../errors'
 import type { EncryptionConfig } from '../types'
 import { planRequest } from './commands'
+import { inFlight } from './end-of-turn'
 import type { Directive, RequestPlan, Tables } from './handlers/types'
 import { buildTables } from './tables'
 
@@ -94,22 +95,23 @@ const passThrough = (next: Handler): Handler => next
 
 function encryptRequest(tables: Tables) {
   return (next: Handler, context: HandlerExecutionContext): Handler =>
-    async (rawArgs) => {
-      const args = rawArgs as HandlerArguments
-      const plan = await planRequest(context.commandName, args.input, tables, directives.get(context))
-      if (plan === undefined) return next(args)
-      const active: ActivePlan = { plan, completed: false }
-      activePlans.set(context, active)
-      const result = await next({ ...args, input: plan.input })
-      if (!active.completed) {
-        // The response step was not in the chain: never hand back what we did not verify.
-        throw new ClientOperationError(
-          'ERR_UNSUPPORTED_OPERATION',
-          `${context.commandName}: the response bypassed the decryption step of the encrypted client; was the middleware stack changed?`,
-        )
-      }
-      return result
-    }
+    (rawArgs) =>
+      inFlight(async () => {
+        const args = rawArgs as HandlerArguments
+        const plan = await planRequest(context.commandName, args.input, tables, directives.get(context))
+        if (plan === undefined) return next(args)
+        const active: ActivePlan = { plan, completed: false }
+        activePlans.set(context, active)
+        const result = await next({ ...args, input: plan.input })
+        if (!active.completed) {
+          // The response step was not in the chain: never hand back what we did not verify.
+          throw new ClientOperationError(
+            'ERR_UNSUPPORTED_OPERATION',
+            `${context.commandName}: the response bypassed the decryption step of the encrypted client; was the middleware stack changed?`,
+          )
+        }
+        return result
+      })
 }
 
 function decryptResponse(next: Handler, context: HandlerExecutionContext): Handler {
