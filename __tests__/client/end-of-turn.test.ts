@@ -96,13 +96,28 @@ describe('item crypto at the end of the event-loop turn', () => {
   it('a lone request does not wait for the end of the turn', async () => {
     const log: string[] = []
     const crypto = endOfTurnCrypto(recordingCrypto(log))
+    await new Promise((resolve) => setImmediate(resolve))
     const call = inFlight(() => crypto.encryptItem(item('alone')))
     log.push('same turn')
     await expect(call).resolves.toEqual({ id: { S: 'encrypt(alone)' } })
     expect(log).toEqual(['encrypt alone', 'same turn'])
-    // And a synchronous throw still arrives as a rejection.
+    // And a synchronous throw still arrives as a rejection (in a later turn, so it too starts at once).
+    await new Promise((resolve) => setImmediate(resolve))
     const throwing = endOfTurnCrypto({ encryptItem: () => { throw new RangeError('sync') }, decryptItem: (i) => Promise.resolve(i) })
     await expect(inFlight(() => throwing.encryptItem(item('x')))).rejects.toBeInstanceOf(RangeError)
+  })
+
+  it('a lone request with a page of items starts the first at once and the rest after the turn', async () => {
+    const log: string[] = []
+    const crypto = endOfTurnCrypto(recordingCrypto(log))
+    await new Promise((resolve) => setImmediate(resolve))
+    const page = inFlight(async () => {
+      const items = ['p0', 'p1', 'p2'].map((id) => crypto.decryptItem(item(id)))
+      log.push('page parsed')
+      return Promise.all(items)
+    })
+    await expect(page).resolves.toEqual([{ id: { S: 'decrypt(p0)' } }, { id: { S: 'decrypt(p1)' } }, { id: { S: 'decrypt(p2)' } }])
+    expect(log).toEqual(['decrypt p0', 'page parsed', 'decrypt p1', 'decrypt p2'])
   })
 
   it('counts requests in flight only while they run, failures included', async () => {

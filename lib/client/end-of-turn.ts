@@ -10,7 +10,9 @@ import type { ItemCrypto } from './encrypted-table'
  * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its
  * own result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still
  * overlap. A turn starts at most MAX_PER_TURN items, so one burst of requests cannot hold the event loop for long.
- * While a single request is in flight there is nothing to group it with, so its items start at once.
+ * While a single request is in flight there is nothing to group its item with, so that item starts at once; further
+ * items in the same turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page
+ * and the page's decryption do not add up to one long block of the event loop.
  *
  * `setImmediate` comes from node:timers, not the global: fake timers in a user's tests replace the global one, and
  * encryption must not wait for a test to advance its clock.
@@ -22,6 +24,12 @@ type Job = () => void
 
 let queued: Job[] = []
 let requestsInFlight = 0
+/** Whether an item already started at once in this turn. */
+let startedAtOnce = false
+
+function endOfTurnForStartedAtOnce(): void {
+  startedAtOnce = false
+}
 
 /** Counts `request` as in flight while it runs: items wait for the end of the turn only when others are in flight. */
 export async function inFlight<T>(request: () => Promise<T>): Promise<T> {
@@ -41,7 +49,9 @@ function runQueued(): void {
 }
 
 function atEndOfTurn<T>(run: () => Promise<T>): Promise<T> {
-  if (requestsInFlight <= 1 && queued.length === 0) {
+  if (requestsInFlight <= 1 && queued.length === 0 && !startedAtOnce) {
+    startedAtOnce = true
+    setImmediate(endOfTurnForStartedAtOnce)
     try {
       return run()
     } catch (error) {
