@@ -93,6 +93,36 @@ describe('item crypto at the end of the event-loop turn', () => {
     expect(perTurn).toEqual([32, 32, 32, 4])
   })
 
+  it('a turn stops starting items after its time budget (4 ms); the rest start in later turns', async () => {
+    let turn = 0
+    let ticking = true
+    const tick = (): void => {
+      turn++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const turns: number[] = []
+    const slow = endOfTurnCrypto({
+      encryptItem: async (i) => {
+        turns.push(turn)
+        const until = performance.now() + 3
+        while (performance.now() < until) {
+          // a signed item's synchronous share of work, stretched
+        }
+        return i
+      },
+      decryptItem: (i) => Promise.resolve(i),
+    })
+    try {
+      await Promise.all(requests(10, (i) => slow.encryptItem(item(`s${i}`))))
+    } finally {
+      ticking = false
+    }
+    const perTurn = [...new Set(turns)].map((t) => turns.filter((x) => x === t).length)
+    expect(perTurn.reduce((a, b) => a + b, 0)).toBe(10)
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(2)
+  })
+
   it('a lone request does not wait for the end of the turn', async () => {
     const log: string[] = []
     const crypto = endOfTurnCrypto(recordingCrypto(log))

@@ -9,7 +9,8 @@ import type { ItemCrypto } from './encrypted-table'
  * items of a turn run back to back (see the README's performance section). So requests queue their items and the queue
  * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its
  * own result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still
- * overlap. A turn starts at most MAX_PER_TURN items, so one burst of requests cannot hold the event loop for long.
+ * overlap. A turn starts at most MAX_PER_TURN items and stops starting them once TURN_BUDGET_MS have passed, so a
+ * burst of requests or a page of signed items cannot hold the event loop for long.
  * While a single request is in flight there is nothing to group its item with, so that item starts at once; further
  * items in the same turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page
  * and the page's decryption do not add up to one long block of the event loop.
@@ -19,6 +20,8 @@ import type { ItemCrypto } from './encrypted-table'
  */
 
 const MAX_PER_TURN = 32
+/** A turn stops starting items after this long; the rest start in the next turn (signed items take ~1 ms each). */
+const TURN_BUDGET_MS = 4
 
 type Job = () => void
 
@@ -42,10 +45,14 @@ export async function inFlight<T>(request: () => Promise<T>): Promise<T> {
 }
 
 function runQueued(): void {
-  const jobs = queued.length > MAX_PER_TURN ? queued.splice(0, MAX_PER_TURN) : queued
-  if (jobs === queued) queued = []
-  else setImmediate(runQueued)
-  for (const job of jobs) job()
+  const deadline = performance.now() + TURN_BUDGET_MS
+  let started = 0
+  while (queued.length > 0 && started < MAX_PER_TURN && (started === 0 || performance.now() < deadline)) {
+    const job = queued.shift() as Job
+    started++
+    job()
+  }
+  if (queued.length > 0) setImmediate(runQueued)
 }
 
 function atEndOfTurn<T>(run: () => Promise<T>): Promise<T> {
