@@ -28,6 +28,23 @@ function requests<T>(count: number, crypto: (index: number) => Promise<T>): Arra
   )
 }
 
+/** Counts turns of the event loop: a setImmediate that schedules itself runs once per turn. */
+function countTurns(): { current: () => number; stop: () => void } {
+  let turn = 0
+  let ticking = true
+  const tick = (): void => {
+    turn++
+    if (ticking) setImmediate(tick)
+  }
+  setImmediate(tick)
+  return { current: () => turn, stop: () => (ticking = false) }
+}
+
+/** How many items started in each turn, in turn order. */
+function itemsPerTurn(startedIn: number[]): number[] {
+  return [...new Set(startedIn)].map((turn) => startedIn.filter((t) => t === turn).length)
+}
+
 describe('item crypto at the end of the event-loop turn', () => {
   it('starts the calls of one turn together after the turn, each with its own result', async () => {
     const log: string[] = []
@@ -64,19 +81,12 @@ describe('item crypto at the end of the event-loop turn', () => {
 
   it('a burst starts at most 32 items per turn, the rest in the next turns, in order', async () => {
     const log: string[] = []
-    // One tick per turn of the event loop: a setImmediate that schedules itself runs once per turn.
-    let turn = 0
-    let ticking = true
-    const tick = (): void => {
-      turn++
-      if (ticking) setImmediate(tick)
-    }
-    setImmediate(tick)
-    const turns: number[] = []
+    const turns = countTurns()
+    const startedIn: number[] = []
     const inner = recordingCrypto(log)
     const crypto = endOfTurnCrypto({
       encryptItem: (i) => {
-        turns.push(turn)
+        startedIn.push(turns.current())
         return inner.encryptItem(i)
       },
       decryptItem: (i) => inner.decryptItem(i),
@@ -87,24 +97,17 @@ describe('item crypto at the end of the event-loop turn', () => {
       expect(out.map((o) => o.id.S)).toEqual(ids.map((id) => `encrypt(${id})`))
       expect(log).toEqual(ids.map((id) => `encrypt ${id}`))
     } finally {
-      ticking = false
+      turns.stop()
     }
-    const perTurn = [...new Set(turns)].map((t) => turns.filter((x) => x === t).length)
-    expect(perTurn).toEqual([32, 32, 32, 4])
+    expect(itemsPerTurn(startedIn)).toEqual([32, 32, 32, 4])
   })
 
   it('a turn stops starting items after its time budget (4 ms); the rest start in later turns', async () => {
-    let turn = 0
-    let ticking = true
-    const tick = (): void => {
-      turn++
-      if (ticking) setImmediate(tick)
-    }
-    setImmediate(tick)
-    const turns: number[] = []
+    const turns = countTurns()
+    const startedIn: number[] = []
     const slow = endOfTurnCrypto({
       encryptItem: async (i) => {
-        turns.push(turn)
+        startedIn.push(turns.current())
         const until = performance.now() + 3
         while (performance.now() < until) {
           // a signed item's synchronous share of work, stretched
@@ -116,9 +119,9 @@ describe('item crypto at the end of the event-loop turn', () => {
     try {
       await Promise.all(requests(10, (i) => slow.encryptItem(item(`s${i}`))))
     } finally {
-      ticking = false
+      turns.stop()
     }
-    const perTurn = [...new Set(turns)].map((t) => turns.filter((x) => x === t).length)
+    const perTurn = itemsPerTurn(startedIn)
     expect(perTurn.reduce((a, b) => a + b, 0)).toBe(10)
     expect(Math.max(...perTurn)).toBeLessThanOrEqual(2)
   })
