@@ -16,14 +16,18 @@ export interface Cell {
   floor: Floor
 }
 
-export async function prepareCell(suite: SuiteLabel, size: number): Promise<Cell> {
+/** `warmUpMs`: how long both runners go before any measurement (the JIT needs most of a second to settle). */
+export async function prepareCell(suite: SuiteLabel, size: number, warmUpMs: number): Promise<Cell> {
   const encryptor = new ItemEncryptor({ ...tableConfig(suite, staticHierarchicalKeyring()), tableName: BENCH_TABLE })
   const item: Item = makeItem(size)
   const encrypted = await encryptor.encryptItem(item)
-  // Warm: branch key cache filled, code paths compiled.
-  for (let i = 0; i < 3; i++) await encryptor.decryptItem(await encryptor.encryptItem(item))
   const floor = buildFloor(suite, item, BENCH_TABLE, encrypted)
-  for (let i = 0; i < 3; i++) floor.cycle()
+  // Warm: branch key cache filled and both code paths optimized by the JIT (a few iterations are not enough for that).
+  const warmUntil = performance.now() + warmUpMs
+  for (let i = 0; i < 3 || performance.now() < warmUntil; i++) {
+    await encryptor.decryptItem(await encryptor.encryptItem(item))
+    floor.cycle()
+  }
   return {
     suite,
     size,

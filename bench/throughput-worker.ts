@@ -11,6 +11,7 @@ export interface WorkerRequest {
   op: Operation
   ms: number
   minCount: number
+  warmUpMs: number
 }
 
 const cells = new Map<string, Cell>()
@@ -23,7 +24,7 @@ port.on('message', (request: WorkerRequest) => {
     let cell = cells.get(key)
     if (cell === undefined) {
       cells.clear()
-      cell = await prepareCell(request.suite, request.size)
+      cell = await prepareCell(request.suite, request.size, request.warmUpMs)
       cells.set(key, cell)
     }
     if (request.ms === 0) return port.postMessage({ id: request.id, count: 0, ms: 0 })

@@ -26,6 +26,9 @@ export interface ThroughputRow {
   allCores: RateFigures & { workers: number; scalingOverOneCore: number }
 }
 
+/** Unmeasured run of each runner after the process moves to one CPU. */
+const WARM_UP_MS = 20
+
 export interface ThroughputOptions {
   msPerRun: number
   reps: number
@@ -91,16 +94,21 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   try {
     for (const suite of SUITE_LABELS) {
       for (const size of ITEM_SIZES) {
-        const cell = await prepareCell(suite, size)
-        await pool.runAll({ suite, size, runner: 'ours', op: 'cycle', ms: 0, minCount: 0 })
+        const warmUpMs = 2 * options.msPerRun
+        const cell = await prepareCell(suite, size, warmUpMs)
+        await pool.runAll({ suite, size, runner: 'ours', op: 'cycle', ms: 0, minCount: 0, warmUpMs })
         const minCount = size >= 1024 * 1024 ? 3 : 10
         for (const op of OPERATIONS) {
           const one: Record<Runner, Sample[]> = { ours: [], floor: [] }
           const all: Record<Runner, Sample[][]> = { ours: [], floor: [] }
           // Interleaved: floor and ours alternate, one core then all cores, so drifts in machine load hit both alike.
           for (let rep = 0; rep < options.reps; rep++) {
-            for (const runner of ['floor', 'ours'] as const) one[runner].push(await pinning.run(() => runFor(cell, runner, op, options.msPerRun, minCount)))
-            for (const runner of ['floor', 'ours'] as const) all[runner].push(await pool.runAll({ suite, size, runner, op, ms: options.msPerRun, minCount }))
+            await pinning.run(async () => {
+              // Moving to one CPU leaves caches cold: a short unmeasured run of each first.
+              for (const runner of ['floor', 'ours'] as const) await runFor(cell, runner, op, WARM_UP_MS, 1)
+              for (const runner of ['floor', 'ours'] as const) one[runner].push(await runFor(cell, runner, op, options.msPerRun, minCount))
+            })
+            for (const runner of ['floor', 'ours'] as const) all[runner].push(await pool.runAll({ suite, size, runner, op, ms: options.msPerRun, minCount, warmUpMs }))
           }
           const oneOurs = rate(one.ours)
           const oneFloor = rate(one.floor)
