@@ -1,5 +1,5 @@
 import type { QueryCommandInput, QueryCommandOutput, ScanCommandInput } from '@aws-sdk/client-dynamodb'
-import { mapBounded } from '../bounded'
+import { mapBoundedReleasing } from '../bounded'
 import { DECRYPT_CONCURRENCY, decryptAndProject, withoutProjection } from './shared'
 import type { CommandHandler } from './types'
 
@@ -22,8 +22,9 @@ function readMany(command: 'Query' | 'Scan'): CommandHandler<ReadManyInput> {
       async completeOutput(output) {
         const { Items } = output as QueryCommandOutput
         if (Items === undefined) return output
-        // One bad item fails the page: never a partial page of plaintext.
-        const decrypted = await mapBounded(Items, DECRYPT_CONCURRENCY, (item) => decryptAndProject(table, item, command, projection, input.IndexName))
+        // One bad item fails the page: never a partial page of plaintext. The SDK's page of stored items is ours to
+        // consume; each stored item is let go once decrypted, so a large page is not kept twice over.
+        const decrypted = await mapBoundedReleasing(Items, DECRYPT_CONCURRENCY, (item) => decryptAndProject(table, item, command, projection, input.IndexName))
         return { ...output, Items: decrypted }
       },
     }
