@@ -120,7 +120,9 @@ function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fie
 /**
  * Signed suites: ECDSA verification needs neither the data key nor the keyring, so it starts on the thread pool as
  * soon as the canonical hash exists and runs while this thread unwraps the data key. `undefined` when the footer or
- * the context is malformed: the checks in their usual order report that.
+ * the context is malformed: the checks in their usual order report that. The public key is still unauthenticated
+ * here (OpenSSL checks it is a point on P-384 as it imports it); the answer counts only after the commitment and the
+ * recipient tag have authenticated the same context.
  */
 function startSignatureCheck(header: HeaderFields, encryptionContext: EncryptionContext, footerBytes: Buffer, hash: Buffer): { publicKey: string; valid: Promise<boolean> } | undefined {
   if (!header.suite.signed || !Object.prototype.hasOwnProperty.call(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) return undefined
