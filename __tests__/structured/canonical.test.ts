@@ -53,6 +53,27 @@ describe('canonical order', () => {
     expect(sortCanonical(names)).toEqual(byPath)
   })
 
+  it('agrees with byte order of the canonical paths on 20,000 random pairs of equal UTF-16 length (ASCII, BMP above the surrogates, astral)', () => {
+    const pool = ['a', 'Z', '~', 'é', '\u07FF', '\u0800', '\uD7FF', '\uE000', '\uFF61', '\uFFFF', '\u{10000}', '\u{10002}', '\u{1F600}', '\u{10FFFF}']
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % pool.length
+    const word = (units: number) => {
+      let out = ''
+      while (out.length < units) {
+        const piece = pool[next()]
+        if (out.length + piece.length <= units) out += piece
+      }
+      return out
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const units = 1 + (i % 6)
+      const a = word(units)
+      const b = word(units)
+      const byPath = Math.sign(Buffer.compare(canonicalPath('T', a), canonicalPath('T', b)))
+      expect([a, b, Math.sign(compareCanonical(a, b))]).toEqual([a, b, byPath])
+    }
+  })
+
   it('returns a new array and leaves the input alone', () => {
     const input = ['Stuff', 'Junk']
     const output = sortCanonical(input)

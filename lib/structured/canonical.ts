@@ -31,7 +31,15 @@ export function canonicalPath(logicalTableName: string, attributeName: string): 
  */
 export function compareCanonical(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+  // UTF-8 byte order is code point order; comparing code points spares two buffers per comparison. (Names with a lone
+  // surrogate, which UTF-8 cannot encode, are refused when their canonical path is built.)
+  for (let i = 0; i < a.length; ) {
+    const pointA = a.codePointAt(i) as number
+    const pointB = b.codePointAt(i) as number
+    if (pointA !== pointB) return pointA - pointB
+    i += pointA > 0xffff ? 2 : 1
+  }
+  return 0
 }
 
 /** The names in canonical order (a new array). */

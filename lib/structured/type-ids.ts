@@ -36,11 +36,18 @@ export const TYPE_ID_OF: Record<TypeKey, TypeId> = {
   L: TYPE_LIST,
 }
 
-/** The 2-byte big-endian form of a type id. */
-export function toTypeIdBytes(typeId: TypeId): Buffer {
+function typeIdBytes(typeId: number): Buffer {
   const out = Buffer.alloc(TYPE_ID_LENGTH)
   out.writeUInt16BE(typeId, 0)
   return out
+}
+
+/** One shared 2-byte form per known type id: every item serializes several, and callers only copy them. */
+const KNOWN_TYPE_ID_BYTES = new Map<number, Buffer>(Object.values(TYPE_ID_OF).map((typeId) => [typeId, typeIdBytes(typeId)]))
+
+/** The 2-byte big-endian form of a type id. Shared between calls for the known ids: read it, never write to it. */
+export function toTypeIdBytes(typeId: TypeId): Buffer {
+  return KNOWN_TYPE_ID_BYTES.get(typeId) ?? typeIdBytes(typeId)
 }
 
 /** Human name of a type id, for messages. */
