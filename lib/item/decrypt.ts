@@ -119,20 +119,13 @@ function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fie
 
 /**
  * Signed suites: ECDSA verification needs neither the data key nor the keyring, so it starts on the thread pool as
- * soon as the canonical hash exists and runs while this thread unwraps the data key. `undefined` when the footer or
- * the context is malformed: the checks in their usual order report that. The public key is still unauthenticated
- * here (OpenSSL checks it is a point on P-384 as it imports it); the answer counts only after the commitment and the
- * recipient tag have authenticated the same context.
+ * soon as the canonical hash exists and runs while this thread unwraps the data key. `undefined` when the context has
+ * no public key or the footer no signature: the checks in their usual order report that. The public key is still
+ * unauthenticated here (OpenSSL checks it is a point on P-384 as it imports it); the answer counts only after the
+ * commitment and the recipient tag have authenticated the same context.
  */
-function startSignatureCheck(header: HeaderFields, encryptionContext: EncryptionContext, footerBytes: Buffer, hash: Buffer): { publicKey: string; valid: Promise<boolean> } | undefined {
-  if (!header.suite.signed || !Object.prototype.hasOwnProperty.call(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) return undefined
-  let signature: Buffer | undefined
-  try {
-    signature = parseFooter(footerBytes, header.encryptedDataKeys.length, true).signature
-  } catch {
-    return undefined
-  }
-  if (signature === undefined) return undefined
+function startSignatureCheck(encryptionContext: EncryptionContext, signature: Buffer | undefined, hash: Buffer): { publicKey: string; valid: Promise<boolean> } | undefined {
+  if (signature === undefined || !Object.prototype.hasOwnProperty.call(encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) return undefined
   const publicKey = encryptionContext[PUBLIC_KEY_CONTEXT_KEY]
   const valid = verifyCanonicalHash(publicKey, hash, signature)
   // Awaited only if the checks before it pass; an earlier failure must not leave an unhandled rejection behind.
@@ -173,7 +166,15 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
         : { path: pathOf(config, field.name), kind: 'plaintext', typeId: field.terminal.typeId, bytes: field.terminal.bytes },
     )
     const hash = canonicalHash(envelope.header, serializeEncryptionContext(encryptionContext), canonicalFields)
-    const earlySignatureCheck = startSignatureCheck(header, encryptionContext, envelope.footer, hash)
+    // Parsed now for the signature; a malformed footer is reported in its usual place, after the commitment.
+    let footer: ReturnType<typeof parseFooter> | undefined
+    let footerError: unknown
+    try {
+      footer = parseFooter(envelope.footer, header.encryptedDataKeys.length, header.suite.signed)
+    } catch (error) {
+      footerError = error
+    }
+    const signatureCheck = header.suite.signed ? startSignatureCheck(encryptionContext, footer?.signature, hash) : undefined
 
     materials = await getDecryptionMaterials({
       keyring: config.keyring,
@@ -189,7 +190,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     if (!committed) throw verificationError('ERR_COMMITMENT_MISMATCH', config, `the ${HEADER_ATTRIBUTE} commitment does not match; the header was altered.`)
 
     // 2. Every signed attribute, the header and the context are what the writer tagged (and signed).
-    const footer = parseFooter(envelope.footer, header.encryptedDataKeys.length, header.suite.signed)
+    if (footer === undefined) throw footerError
     if (!anyTagMatches(materials.symmetricSigningKey, hash, footer.tags)) {
       throw verificationError('ERR_SIGNATURE_INVALID', config, 'the recipient tag does not match: a signed attribute, the header or the footer was altered, or the reader uses another logical table name.')
     }
@@ -206,12 +207,9 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
       fieldError = error
     }
     if (header.suite.signed) {
-      const verificationKey = materials.verificationKey
-      const signatureCheck =
-        earlySignatureCheck !== undefined && earlySignatureCheck.publicKey === verificationKey
-          ? earlySignatureCheck.valid
-          : footer.signature !== undefined && verificationKey !== undefined && verifyCanonicalHash(verificationKey, hash, footer.signature)
-      if (!(await signatureCheck)) throw verificationError('ERR_SIGNATURE_INVALID', config, 'the ECDSA signature does not verify: the item was altered.')
+      // The materials take the verification key from the same context; anything else fails closed.
+      const valid = signatureCheck !== undefined && signatureCheck.publicKey === materials.verificationKey && (await signatureCheck.valid)
+      if (!valid) throw verificationError('ERR_SIGNATURE_INVALID', config, 'the ECDSA signature does not verify: the item was altered.')
     }
     if (plaintext === undefined) throw fieldError
 
