@@ -55,24 +55,25 @@ function runQueued(): void {
   if (queued.length > 0) setImmediate(runQueued)
 }
 
+/** Starts `run`; a synchronous throw becomes a rejection like any other failure. */
+function start<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return run()
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
 function atEndOfTurn<T>(run: () => Promise<T>): Promise<T> {
   if (requestsInFlight <= 1 && queued.length === 0 && !startedAtOnce) {
     startedAtOnce = true
     setImmediate(endOfTurnForStartedAtOnce)
-    try {
-      return run()
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return start(run)
   }
   return new Promise<T>((resolve, reject) => {
     if (queued.length === 0) setImmediate(runQueued)
     queued.push(() => {
-      try {
-        run().then(resolve, reject)
-      } catch (error) {
-        reject(error)
-      }
+      start(run).then(resolve, reject)
     })
   })
 }
