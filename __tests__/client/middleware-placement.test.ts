@@ -1,5 +1,5 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb'
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { EncryptedDocumentClient, EncryptedDynamoDBClient } from '../../lib/client'
 import { isEncryptorError } from '../../lib/errors'
@@ -57,6 +57,18 @@ describe('middleware placement', () => {
     const order = resolvedOrder(documentClient as never, new PutCommand({ TableName: 'Orders', Item: {} }))
     expectBetween(order, 'DocumentMarshall', 'dbeEncryptRequest', 'serializerMiddleware')
     expectBetween(order, 'DocumentUnmarshall', 'dbeDecryptResponse', 'deserializerMiddleware')
+  })
+
+  it('the page step sits inside the deserializer, where the response is still HTTP', () => {
+    const documentClient = EncryptedDocumentClient.from(new DynamoDBClient(clientConfig), encryption)
+    for (const [owner, command] of [
+      [new EncryptedDynamoDBClient({ ...clientConfig, encryption }), new QueryCommand({ TableName: 'Orders' })],
+      [documentClient, new DocQueryCommand({ TableName: 'Orders' })],
+    ] as const) {
+      const order = resolvedOrder(owner as never, command)
+      expect(order.indexOf('dbeReadPage')).toBe(order.indexOf('deserializerMiddleware') + 1)
+      expectBetween(order, 'dbeDecryptResponse', 'deserializerMiddleware', 'dbeReadPage')
+    }
   })
 
   it('EncryptedDocumentClient.from is idempotent for one config and refuses a second config on the same client', () => {

@@ -3,6 +3,7 @@ import { ClientOperationError, ConfigError } from '../errors'
 import type { EncryptionConfig } from '../types'
 import { planRequest } from './commands'
 import { inFlight } from './end-of-turn'
+import { takeItems, type WireItem } from './wire-page'
 import type { Directive, RequestPlan, Tables } from './handlers/types'
 import { buildTables } from './tables'
 
@@ -16,6 +17,8 @@ interface Registration {
 interface ActivePlan {
   plan: RequestPlan
   completed: boolean
+  /** Set by the page step when it took the page's items out of the HTTP body. */
+  wireItems?: WireItem[]
 }
 
 const registrations = new WeakMap<object, Registration>()
@@ -29,12 +32,15 @@ const directives = new WeakMap<HandlerExecutionContext, Directive>()
  * (de)serializer, where requests and responses are AttributeValue maps, for the low-level client and the
  * DocumentClient alike. So we attach them *after* those names, and register no-op middlewares under the same
  * names and positions for commands that have none; a DocumentClient command overrides the no-op with its own.
+ * A third step, for Query and Scan, sits right after (inside) the deserializer, where the response is still HTTP.
  * A test checks the resulting order, and the request step refuses to finish if the response step never ran.
  */
 const MARSHALL = 'DocumentMarshall'
 const UNMARSHALL = 'DocumentUnmarshall'
 const ENCRYPT_STEP = 'dbeEncryptRequest'
 const DECRYPT_STEP = 'dbeDecryptResponse'
+const PAGE_STEP = 'dbeReadPage'
+const DESERIALIZER = 'deserializerMiddleware'
 
 export function attachEncryption(stack: MiddlewareStack, config: EncryptionConfig): Registration {
   const existing = registrations.get(stack)
@@ -48,9 +54,11 @@ export function attachEncryption(stack: MiddlewareStack, config: EncryptionConfi
   const registration: Registration = { config, tables: buildTables(config) }
   const stackAny = stack as unknown as RelativeStack
   stackAny.addRelativeTo(passThrough, { name: MARSHALL, relation: 'before', toMiddleware: 'serializerMiddleware', override: true })
-  stackAny.addRelativeTo(passThrough, { name: UNMARSHALL, relation: 'before', toMiddleware: 'deserializerMiddleware', override: true })
+  stackAny.addRelativeTo(passThrough, { name: UNMARSHALL, relation: 'before', toMiddleware: DESERIALIZER, override: true })
   stackAny.addRelativeTo(encryptRequest(registration.tables), { name: ENCRYPT_STEP, relation: 'after', toMiddleware: MARSHALL })
   stackAny.addRelativeTo(decryptResponse, { name: DECRYPT_STEP, relation: 'after', toMiddleware: UNMARSHALL })
+  // Inside the deserializer: it sees the HTTP response before the SDK reads it.
+  stackAny.addRelativeTo(readPage, { name: PAGE_STEP, relation: 'after', toMiddleware: DESERIALIZER })
   registrations.set(stack, registration)
   return registration
 }
@@ -125,8 +133,55 @@ function decryptResponse(next: Handler, context: HandlerExecutionContext): Handl
     } catch (error) {
       throw plan.completeError === undefined ? error : await plan.completeError(error)
     }
-    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output)
+    const { wireItems } = active
+    active.wireItems = undefined
+    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output, wireItems)
     active.completed = true
     return { ...result, output }
+  }
+}
+
+interface RawResponse {
+  statusCode: number
+  headers: Record<string, string | undefined>
+  body: unknown
+}
+
+function isRawResponse(value: unknown): value is RawResponse {
+  const response = value as Partial<RawResponse> | undefined
+  return typeof response === 'object' && response !== null && typeof response.statusCode === 'number' && typeof response.headers === 'object' && response.headers !== null
+}
+
+/** The body as bytes: Node's HTTP handler gives a stream; anything else we do not recognise stays the SDK's to read. */
+async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
+  if (body instanceof Uint8Array) return body
+  if (typeof body !== 'object' || body === null || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return undefined
+  const chunks: Buffer[] = []
+  for await (const chunk of body as AsyncIterable<unknown>) {
+    if (typeof chunk === 'string') chunks.push(Buffer.from(chunk))
+    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    else throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', 'the HTTP response body gave a chunk that is neither bytes nor text.')
+  }
+  return Buffer.concat(chunks)
+}
+
+/**
+ * Query and Scan of a configured table: takes the page's items out of a successful response body (wire-page.ts) and
+ * hands the SDK the rest. Errors, encoded bodies and anything not shaped like a page go to the SDK untouched.
+ */
+function readPage(next: Handler, context: HandlerExecutionContext): Handler {
+  return async (args) => {
+    const result = (await next(args)) as { response?: unknown }
+    const active = activePlans.get(context)
+    if (active === undefined || active.plan.takesWireItems !== true) return result
+    active.wireItems = undefined
+    const response = result.response
+    if (!isRawResponse(response) || response.statusCode !== 200 || response.headers['content-encoding'] !== undefined) return result
+    const body = await bodyBytes(response.body)
+    if (body === undefined) return result
+    const page = takeItems(body)
+    response.body = page === undefined ? body : page.rest
+    if (page !== undefined) active.wireItems = page.items
+    return result
   }
 }

@@ -1,5 +1,7 @@
 import type { QueryCommandInput, QueryCommandOutput, ScanCommandInput } from '@aws-sdk/client-dynamodb'
+import type { Item } from '../../types'
 import { mapBoundedReleasing } from '../bounded'
+import { readWireItem, type WireItem } from '../wire-page'
 import { DECRYPT_CONCURRENCY, decryptAndProject, withoutProjection } from './shared'
 import type { CommandHandler } from './types'
 
@@ -19,12 +21,15 @@ function readMany(command: 'Query' | 'Scan'): CommandHandler<ReadManyInput> {
     if (projection !== undefined && request.Select === 'SPECIFIC_ATTRIBUTES') delete request.Select
     return {
       input: request,
-      async completeOutput(output) {
-        const { Items } = output as QueryCommandOutput
-        if (Items === undefined) return output
-        // One bad item fails the page: never a partial page of plaintext. The SDK's page of stored items is ours to
-        // consume; each stored item is let go once decrypted, so a large page is not kept twice over.
-        const decrypted = await mapBoundedReleasing(Items, DECRYPT_CONCURRENCY, (item) => decryptAndProject(table, item, command, projection, input.IndexName))
+      takesWireItems: true,
+      async completeOutput(output, wireItems) {
+        const items = wireItems ?? (output as QueryCommandOutput).Items
+        if (items === undefined) return output
+        // One bad item fails the page: never a partial page of plaintext. The page of stored items is ours to consume;
+        // each is let go as its decryption starts, so a large page is not kept twice over.
+        const decrypted = await mapBoundedReleasing<WireItem | Item, Item>(items, DECRYPT_CONCURRENCY, (item) =>
+          decryptAndProject(table, wireItems === undefined ? (item as Item) : readWireItem(item, command), command, projection, input.IndexName),
+        )
         return { ...output, Items: decrypted }
       },
     }

@@ -1,5 +1,6 @@
 import type { Item } from '../../types'
 import type { EncryptedTable } from '../encrypted-table'
+import type { WireItem } from '../wire-page'
 
 /** The configured tables of one client, looked up by name or ARN. */
 export interface Tables {
@@ -18,8 +19,14 @@ export interface Directive {
 /** How one request to a configured table is sent and how its response is turned back. */
 export interface RequestPlan {
   input: object
-  /** Verifies and decrypts what DynamoDB returned, before the DocumentClient unmarshalls it. */
-  completeOutput?(output: object): Promise<object>
+  /**
+   * Verifies and decrypts what DynamoDB returned, before the DocumentClient unmarshalls it. `wireItems`: the page's
+   * items as sent (see wire-page.ts) when the plan asked for them with `takesWireItems` and the body could be read so;
+   * `output` then has no `Items` of its own.
+   */
+  completeOutput?(output: object, wireItems?: WireItem[]): Promise<object>
+  /** Query and Scan: read the page's items from the HTTP body ourselves, so the SDK does not convert them in one block. */
+  takesWireItems?: boolean
   /** Errors can carry items too (ReturnValuesOnConditionCheckFailure); returns the error to throw. */
   completeError?(error: unknown): Promise<unknown>
 }

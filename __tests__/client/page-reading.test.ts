@@ -1,0 +1,121 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
+import * as wirePage from '../../lib/client/wire-page'
+import type { Item } from '../../lib/types'
+import { encryptedLowLevelClient, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
+
+// Query and Scan pages of a configured table are read from the HTTP body by the client (wire-page.ts), not by the
+// SDK: what the caller gets must be exactly what the SDK's own reading gives, as GetItem (read by the SDK) shows.
+const orders = useEncryptedOrdersTable()
+const PARTITION = 'page-reading'
+const COUNT = 5
+
+/** Every AttributeValue type, binary ones at every depth, in encrypted, signed and unsigned attributes. */
+function richItem(n: number): Item {
+  const bytes = (...values: number[]) => new Uint8Array(values)
+  return {
+    ...sampleItem(PARTITION, `item-${n}`, n),
+    secret: { B: bytes(n, 0, 255, 128) },
+    card: { M: { raw: { B: bytes(1, 2, n) }, list: { L: [{ BS: [bytes(3), bytes(4, n)] }, { NULL: true }, { BOOL: n % 2 === 0 }] } } },
+    plan: { BS: [bytes(5, n), bytes(6)] },
+    u_blob: { B: bytes(7, 8, 9, n) },
+    u_nested: { M: { deep: { L: [{ B: bytes(n) }, { NS: ['1', '2.5'] }, { SS: ['x', 'y'] }] } } },
+    u_empty: { B: bytes() },
+  }
+}
+
+let takeItems: jest.SpyInstance
+beforeAll(async () => {
+  for (let n = 0; n < COUNT; n++) await orders.client.send(new PutItemCommand({ TableName: orders.table, Item: richItem(n) }))
+})
+beforeEach(() => {
+  takeItems = jest.spyOn(wirePage, 'takeItems')
+})
+afterEach(() => takeItems.mockRestore())
+
+const keyCondition = { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: PARTITION } } }
+
+async function readBySdk(n: number): Promise<Item | undefined> {
+  const { Item } = await orders.client.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, `item-${n}`) }))
+  return Item
+}
+
+describe('Query and Scan pages read from the HTTP body', () => {
+  it('Query gives every item exactly as the SDK reads it, binary values as Uint8Array', async () => {
+    const out = await orders.client.send(new QueryCommand({ TableName: orders.table, ...keyCondition }))
+    expect(takeItems).toHaveBeenCalledTimes(1)
+    expect(takeItems.mock.results[0]?.value?.items).toHaveLength(COUNT)
+    expect(out.Count).toBe(COUNT)
+    expect(out.Items).toHaveLength(COUNT)
+    for (let n = 0; n < COUNT; n++) {
+      const item = out.Items?.find((candidate) => candidate.sk?.S === `item-${n}`)
+      expect(item).toEqual(richItem(n))
+      expect(item).toEqual(await readBySdk(n))
+      expect(item?.u_blob?.B).toBeInstanceOf(Uint8Array)
+    }
+  })
+
+  it('Scan too, with the counts, and ConsumedCapacity read by the SDK from the rest of the body', async () => {
+    const out = await orders.client.send(new ScanCommand({ TableName: orders.table, ReturnConsumedCapacity: 'TOTAL' }))
+    expect(takeItems).toHaveBeenCalledTimes(1)
+    expect(out.Items).toHaveLength(COUNT)
+    expect(out.Count).toBe(COUNT)
+    expect(out.ScannedCount).toBe(COUNT)
+    expect(out.ConsumedCapacity?.TableName).toBe(orders.table)
+    expect(typeof out.ConsumedCapacity?.CapacityUnits).toBe('number')
+    for (const item of out.Items ?? []) expect(item).toEqual(richItem(Number(item.sk?.S?.slice('item-'.length))))
+  })
+
+  it('pages: LastEvaluatedKey stays the SDK’s to read, and paging with it visits every item once', async () => {
+    const seen: string[] = []
+    let start: Record<string, unknown> | undefined
+    for (let page = 0; page < COUNT + 2; page++) {
+      const out = await orders.client.send(new QueryCommand({ TableName: orders.table, ...keyCondition, Limit: 2, ExclusiveStartKey: start as never }))
+      for (const item of out.Items ?? []) seen.push(item.sk?.S ?? '?')
+      start = out.LastEvaluatedKey
+      if (start === undefined) break
+      expect(start).toEqual({ pk: { S: PARTITION }, sk: { S: seen.at(-1) } })
+    }
+    expect(seen.sort()).toEqual(Array.from({ length: COUNT }, (_, n) => `item-${n}`))
+  })
+
+  it('the DocumentClient unmarshalls the decrypted page as usual', async () => {
+    const out = await orders.documents.send(new DocQueryCommand({ TableName: orders.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PARTITION } }))
+    expect(takeItems).toHaveBeenCalledTimes(1)
+    const first = out.Items?.find((item) => item.sk === 'item-1')
+    expect(first?.secret).toEqual(new Uint8Array([1, 0, 255, 128]))
+    expect(first?.plan).toEqual(new Set([new Uint8Array([5, 1]), new Uint8Array([6])]))
+    expect(first?.u_nested).toEqual({ deep: [new Uint8Array([1]), new Set([1, 2.5]), new Set(['x', 'y'])] })
+  })
+
+  it('a COUNT query has no page to take', async () => {
+    const out = await orders.client.send(new QueryCommand({ TableName: orders.table, ...keyCondition, Select: 'COUNT' }))
+    expect(out.Count).toBe(COUNT)
+    expect(out.Items).toBeUndefined()
+    expect(takeItems).not.toHaveBeenCalled()
+  })
+
+  it('an error response is the SDK’s to read: a missing table is its ResourceNotFoundException', async () => {
+    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-page-reading': ordersConfig() } })
+    try {
+      const error = await settled(missing.send(new QueryCommand({ TableName: 'no-such-table-page-reading', ...keyCondition })))
+      expect((error as Error).name).toBe('ResourceNotFoundException')
+      expect(takeItems).not.toHaveBeenCalled()
+    } finally {
+      missing.destroy()
+    }
+  })
+
+  it('a tampered item still fails the whole page', async () => {
+    const plain = orders.plain as DynamoDBClient
+    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-3') }))
+    const tampered = { ...stored.Item, plan: { BS: [new Uint8Array([5, 4])] } }
+    await plain.send(new PutItemCommand({ TableName: orders.table, Item: tampered }))
+    try {
+      const error = await settled(orders.client.send(new QueryCommand({ TableName: orders.table, ...keyCondition })))
+      expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
+    } finally {
+      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
+    }
+  })
+})

@@ -1,0 +1,99 @@
+import { isEncryptorError } from '../../lib/errors'
+import { readWireItem, takeItems, type WireItem } from '../../lib/client/wire-page'
+
+const bytes = (text: string) => new Uint8Array(Buffer.from(text))
+const base64 = (data: number[]) => Buffer.from(data).toString('base64')
+
+describe('takeItems', () => {
+  it('takes Items out and leaves every other field of the page for the SDK', () => {
+    const page = {
+      Count: 2,
+      Items: [{ pk: { S: 'a' } }, { pk: { S: 'b' } }],
+      LastEvaluatedKey: { pk: { S: 'b' }, sk: { N: '2' } },
+      ScannedCount: 3,
+      ConsumedCapacity: { TableName: 't', CapacityUnits: 0.5 },
+    }
+    const split = takeItems(bytes(JSON.stringify(page)))
+    expect(split?.items).toEqual(page.Items)
+    const { Items: _items, ...rest } = page
+    expect(JSON.parse(Buffer.from(split?.rest ?? []).toString('utf8'))).toEqual(rest)
+  })
+
+  it('reads a body given as a view into a larger buffer', () => {
+    const framed = Buffer.from(`xxxx${JSON.stringify({ Items: [{ pk: { S: 'a' } }] })}yyyy`)
+    const view = new Uint8Array(framed.buffer, framed.byteOffset + 4, framed.length - 8)
+    expect(takeItems(view)?.items).toEqual([{ pk: { S: 'a' } }])
+  })
+
+  it.each([
+    ['not JSON', 'not json {'],
+    ['a JSON array', '[1, 2]'],
+    ['a page without Items', JSON.stringify({ Count: 0 })],
+    ['Items that is not an array', JSON.stringify({ Items: { pk: { S: 'a' } } })],
+    ['an item that is not an object', JSON.stringify({ Items: [{ pk: { S: 'a' } }, 'b'] })],
+  ])('leaves %s to the SDK', (_label, body) => {
+    expect(takeItems(bytes(body))).toBeUndefined()
+  })
+})
+
+describe('readWireItem', () => {
+  it('converts binary values at every depth and leaves the other types as sent', () => {
+    const wire = JSON.parse(
+      JSON.stringify({
+        blob: { B: base64([0, 1, 255]) },
+        empty: { B: '' },
+        blobs: { BS: [base64([1]), base64([2, 3])] },
+        nested: { M: { inner: { B: base64([9, 8]) }, list: { L: [{ B: base64([7]) }, { NULL: true }, { M: { deep: { BS: [base64([6])] } } }] } } },
+        text: { S: 'plain' },
+        number: { N: '12.50' },
+        flag: { BOOL: false },
+        nothing: { NULL: true },
+        texts: { SS: ['a', 'b'] },
+        numbers: { NS: ['1', '2'] },
+      }),
+    ) as WireItem
+    const item = readWireItem(wire, 'Query')
+    expect(item).toEqual({
+      blob: { B: new Uint8Array([0, 1, 255]) },
+      empty: { B: new Uint8Array([]) },
+      blobs: { BS: [new Uint8Array([1]), new Uint8Array([2, 3])] },
+      nested: { M: { inner: { B: new Uint8Array([9, 8]) }, list: { L: [{ B: new Uint8Array([7]) }, { NULL: true }, { M: { deep: { BS: [new Uint8Array([6])] } } }] } } },
+      text: { S: 'plain' },
+      number: { N: '12.50' },
+      flag: { BOOL: false },
+      nothing: { NULL: true },
+      texts: { SS: ['a', 'b'] },
+      numbers: { NS: ['1', '2'] },
+    })
+    expect(item.blob.B).toBeInstanceOf(Uint8Array)
+  })
+
+  it('keeps an attribute named __proto__ as an own attribute, not a prototype', () => {
+    const wire = JSON.parse('{"__proto__":{"B":"AQI="},"pk":{"S":"a"}}') as WireItem
+    const item = readWireItem(wire, 'Scan')
+    expect(Object.getPrototypeOf(item)).toBe(Object.prototype)
+    expect(Object.prototype.hasOwnProperty.call(item, '__proto__')).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(item, '__proto__')?.value).toEqual({ B: new Uint8Array([1, 2]) })
+  })
+
+  it.each([
+    ['a length that is not a multiple of 4', { blob: { B: 'AQI' } }, 'blob'],
+    ['a character outside the alphabet', { blob: { B: 'AQ-=' } }, 'blob'],
+    ['padding in the middle', { blob: { B: 'AQ==AQ==' } }, 'blob'],
+    ['a bad member of a binary set', { set: { BS: ['AQ==', 'A'] } }, 'set'],
+    ['a binary set member that is not a string', { set: { BS: ['AQ==', 4] } }, 'set'],
+    ['a bad binary deep in a map', { outer: { M: { list: { L: [{ B: '***' }] } } } }, 'outer'],
+  ])('refuses base64 with %s and names the attribute', (_label, wire, name) => {
+    try {
+      readWireItem(JSON.parse(JSON.stringify(wire)) as WireItem, 'Query')
+      throw new Error('expected a refusal')
+    } catch (error) {
+      expect(isEncryptorError(error, 'ERR_DECRYPTION_FAILED')).toBe(true)
+      expect((error as Error).message).toContain(`Query: DynamoDB returned attribute "${name}" with a binary value that is not base64`)
+    }
+  })
+
+  it('refuses an attribute that is not an AttributeValue', () => {
+    expect(() => readWireItem({ pk: 'a' }, 'Scan')).toThrow('Scan: DynamoDB returned attribute "pk" that is not an AttributeValue')
+  })
+})
