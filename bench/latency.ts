@@ -33,6 +33,8 @@ export interface EventLoopFigures {
   maxDelayMs: number
   p99DelayMs: number
   runs: number
+  /** Whether every run (of both clients) started from a fully collected heap (`node --expose-gc`, as `npm run bench` runs). */
+  heapCollectedBeforeEachRun: boolean
   /** The same Query through a plain DynamoDBDocumentClient (stored items, no decryption): the SDK's own share. */
   plainClient: { queryMs: number; maxDelayMs: number; p99DelayMs: number }
 }
@@ -136,6 +138,9 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
   }
 }
 
+/** `global.gc` when node runs with --expose-gc. */
+const collectHeap = (globalThis as { gc?: () => void }).gc
+
 /** The event loop's largest delay while one Query returns and decrypts 1,000 items of suite 0x6701 (all pages). */
 export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKeyStore, runs: number, log: (line: string) => void): Promise<EventLoopFigures> {
   const table = 'bench-query'
@@ -164,6 +169,9 @@ export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKe
       return { count, pages }
     }
     const observe = async (documentClient: DynamoDBDocumentClient) => {
+      // Each run starts from a collected heap, so that a major collection of what earlier bench phases left behind
+      // does not land in one client's run by chance; collections the Query itself causes are still measured.
+      collectHeap?.()
       const histogram = monitorEventLoopDelay({ resolution: 1 })
       histogram.enable()
       const start = performance.now()
@@ -199,7 +207,7 @@ export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKe
       `  0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}); ` +
         `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms`,
     )
-    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, plainClient }
+    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, plainClient }
   } finally {
     low.destroy()
   }
