@@ -68,6 +68,24 @@ export async function runFor(cell: Cell, runner: Runner, op: Operation, ms: numb
   return { count, ms: elapsed }
 }
 
+/** The library with `inFlight` items at a time (as a service would call it), for at least `ms`. */
+export async function runInFlight(cell: Cell, op: Operation, inFlight: number, ms: number): Promise<Sample> {
+  const fn = cell.ours[op]
+  const start = performance.now()
+  let count = 0
+  let elapsed = 0
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (elapsed < ms) {
+        await fn()
+        count++
+        elapsed = performance.now() - start
+      }
+    }),
+  )
+  return { count, ms: performance.now() - start }
+}
+
 export function rate(samples: Sample[]): number {
   const count = samples.reduce((sum, s) => sum + s.count, 0)
   const ms = samples.reduce((sum, s) => sum + s.ms, 0)

@@ -2,6 +2,7 @@ import './env'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { measureInFlight, type InFlightRow } from './in-flight'
 import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
 import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
 import { measureMemory, type MemoryRow } from './memory'
@@ -129,8 +130,11 @@ async function main(): Promise<void> {
   let eventLoop: EventLoopFigures
   let throughput: ThroughputRow[]
   let memory: MemoryRow[]
+  let inFlight: InFlightRow[]
   try {
     throughput = await measureThroughput({ msPerRun: settings.msPerRun, reps: settings.reps, log })
+    console.log('\nmany items in flight (one process):')
+    inFlight = await measureInFlight({ msPerRun: settings.msPerRun, reps: settings.reps, log })
     console.log('\npeak memory (fresh process per size, 0x6701):')
     memory = await measureMemory('0x6701', settings.memoryRounds, log)
     const keyStore = await setUpBranchKeyStore(stack)
@@ -146,6 +150,12 @@ async function main(): Promise<void> {
 
   const targets = targetsOf(throughput, memory, kms, clients, eventLoop)
   printThroughput(throughput)
+  for (const row of inFlight) {
+    console.log(
+      `${row.suite}   1 KB cycle, ${row.inFlight} in flight   one core ${row.oneCore.ours.toFixed(0).padStart(7)} ${row.oneCore.floor.toFixed(0).padStart(7)} ${row.oneCore.ratio.toFixed(2).padStart(6)} |` +
+        ` all cores, one event loop ${row.allCores.ours.toFixed(0).padStart(7)}  ${row.allCores.scalingOverOneCore.toFixed(2)}× one core`,
+    )
+  }
   printOthers(memory, kms, clients, eventLoop)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
@@ -159,6 +169,7 @@ async function main(): Promise<void> {
     machine,
     settings,
     throughput,
+    inFlight,
     memory,
     kmsCalls: kms,
     clientComparison: clients,
