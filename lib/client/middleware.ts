@@ -152,15 +152,20 @@ function isRawResponse(value: unknown): value is RawResponse {
   return typeof response === 'object' && response !== null && typeof response.statusCode === 'number' && typeof response.headers === 'object' && response.headers !== null
 }
 
+/** A compressed (or otherwise encoded) body is left to the SDK, which knows how to read it. */
+function isEncoded(headers: Record<string, string | undefined>): boolean {
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'content-encoding' && headers[name] !== 'identity')
+}
+
 /** The body as bytes: Node's HTTP handler gives a stream; anything else we do not recognise stays the SDK's to read. */
-async function bodyBytes(body: unknown): Promise<Uint8Array | undefined> {
+async function bodyBytes(body: unknown, commandName: string | undefined): Promise<Uint8Array | undefined> {
   if (body instanceof Uint8Array) return body
   if (typeof body !== 'object' || body === null || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') return undefined
   const chunks: Buffer[] = []
   for await (const chunk of body as AsyncIterable<unknown>) {
     if (typeof chunk === 'string') chunks.push(Buffer.from(chunk))
     else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-    else throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', 'the HTTP response body gave a chunk that is neither bytes nor text.')
+    else throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', `${commandName}: the HTTP response body gave a chunk that is neither bytes nor text.`)
   }
   return Buffer.concat(chunks)
 }
@@ -176,8 +181,8 @@ function readPage(next: Handler, context: HandlerExecutionContext): Handler {
     if (active === undefined || active.plan.takesWireItems !== true) return result
     active.wireItems = undefined
     const response = result.response
-    if (!isRawResponse(response) || response.statusCode !== 200 || response.headers['content-encoding'] !== undefined) return result
-    const body = await bodyBytes(response.body)
+    if (!isRawResponse(response) || response.statusCode !== 200 || isEncoded(response.headers)) return result
+    const body = await bodyBytes(response.body, context.commandName)
     if (body === undefined) return result
     const page = takeItems(body)
     response.body = page === undefined ? body : page.rest
