@@ -26,7 +26,7 @@ export async function prepareCell(suite: SuiteLabel, size: number, warmUpMs: num
   const warmUntil = performance.now() + warmUpMs
   for (let i = 0; i < 3 || performance.now() < warmUntil; i++) {
     await encryptor.decryptItem(await encryptor.encryptItem(item))
-    floor.cycle()
+    await floor.cycle()
   }
   return {
     suite,
@@ -53,7 +53,8 @@ export async function runFor(cell: Cell, runner: Runner, op: Operation, ms: numb
   if (runner === 'floor') {
     const fn = cell.floor[op]
     while (count < minCount || elapsed < ms) {
-      fn()
+      const pending = fn()
+      if (pending !== undefined) await pending
       count++
       elapsed = performance.now() - start
     }

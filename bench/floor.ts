@@ -3,15 +3,14 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  createPublicKey,
-  ECDH,
   generateKeyPairSync,
   hkdfSync,
   randomBytes,
   sign,
   timingSafeEqual,
   verify,
-  type KeyObject,
+  webcrypto,
+  KeyObject,
 } from 'node:crypto'
 import type { Item } from '../lib'
 import { canonicalPath, serializeEncryptionContextAsAad, serializeValue, sortCanonical } from '../lib/structured'
@@ -29,13 +28,14 @@ import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
  *   key stream (44 bytes) + AES-256-GCM · SHA-384 over the canonical record · HMAC-SHA384 recipient tag ·
  *   [0x6701: ECDSA sign].
  * decrypt: hierarchy unwrap (HMAC-SHA256 + AES-256-GCM) · HKDF KEK + AES-256-GCM + HKDF MAC key · HKDF commit key +
- *   HMAC-SHA512 + constant-time compare · SHA-384 + HMAC-SHA384 + compare · [0x6701: point decompression, public key
- *   import, ECDSA verify] · HKDF field root key · per field CTR key stream + AES-256-GCM decrypt.
+ *   HMAC-SHA512 + constant-time compare · SHA-384 + HMAC-SHA384 + compare · [0x6701: point decompression and public key
+ *   import (WebCrypto raw), ECDSA verify] · HKDF field root key · per field CTR key stream + AES-256-GCM decrypt.
  */
 export interface Floor {
   encrypt(): void
-  decrypt(): void
-  cycle(): void
+  /** Asynchronous for the signed suite only: its public-key import is WebCrypto's (as the library's). */
+  decrypt(): void | Promise<void>
+  cycle(): void | Promise<void>
 }
 
 const ZERO_IV = Buffer.alloc(12)
@@ -46,8 +46,7 @@ const COMMIT_LABEL = Buffer.from('AWS_DBE_COMMIT_KEY')
 const DERIVE_LABEL = Buffer.from('AWS_DBE_DERIVE_KEY')
 const PROVIDER_ID = Buffer.from('aws-kms-hierarchy')
 const ZEROS_44 = Buffer.alloc(44)
-/** DER SubjectPublicKeyInfo prefix of an uncompressed P-384 point (id-ecPublicKey, secp384r1). */
-const P384_SPKI_PREFIX = Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex')
+const ECDSA_P384 = { name: 'ECDSA', namedCurve: 'P-384' }
 
 interface FieldPlan {
   path: Buffer
@@ -184,7 +183,7 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
   // Decrypt always opens the same sealed item (as the library's decrypt measurement does).
   const sealed = sealedState as unknown as Sealed
   const random = randomState
-  const decrypt = (): void => {
+  const decrypt = (): void | Promise<void> => {
     const messageId = random.subarray(0, 32)
     const salt = random.subarray(64, 80)
     const iv = random.subarray(80, 92)
@@ -198,16 +197,20 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
     if (!timingSafeEqual(commitment, sealed.commitment)) throw new Error('floor: commitment')
     const hash = createHash('sha384').update(record).digest()
     if (!timingSafeEqual(createHmac('sha384', macKey).update(hash).digest(), sealed.tag)) throw new Error('floor: tag')
-    if (signedSuite) {
-      const point = ECDH.convertKey(sealed.compressedPublicKey as Buffer, 'secp384r1', undefined, undefined, 'uncompressed') as Buffer
-      const publicKey = createPublicKey({ key: Buffer.concat([P384_SPKI_PREFIX, point]), format: 'der', type: 'spki' })
-      if (!verify('sha384', hash, { key: publicKey, dsaEncoding: 'der' }, sealed.signature as Buffer)) throw new Error('floor: signature')
+    const openFields = (): void => {
+      const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
+      fields.forEach((field, index) => {
+        const keystream = createCipheriv('aes-256-ctr', fieldRoot, field.counterBlock).update(ZEROS_44)
+        const { ciphertext, tag } = sealed.fields[index]
+        gcmOpen(keystream.subarray(0, 32), keystream.subarray(32, 44), field.path, ciphertext, tag)
+      })
     }
-    const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
-    fields.forEach((field, index) => {
-      const keystream = createCipheriv('aes-256-ctr', fieldRoot, field.counterBlock).update(ZEROS_44)
-      const { ciphertext, tag } = sealed.fields[index]
-      gcmOpen(keystream.subarray(0, 32), keystream.subarray(32, 44), field.path, ciphertext, tag)
+    if (!signedSuite) return openFields()
+    // The cheapest import of a compressed point node:crypto offers (WebCrypto raw: decompression and the on-curve
+    // check, without the DER decoder); it answers through a promise, the only asynchronous step of the floor.
+    return webcrypto.subtle.importKey('raw', sealed.compressedPublicKey as Buffer, ECDSA_P384, false, ['verify']).then((cryptoKey) => {
+      if (!verify('sha384', hash, { key: KeyObject.from(cryptoKey), dsaEncoding: 'der' }, sealed.signature as Buffer)) throw new Error('floor: signature')
+      openFields()
     })
   }
 
@@ -216,7 +219,7 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
     decrypt,
     cycle: () => {
       encrypt()
-      decrypt()
+      return decrypt()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { ECDH, createHash, randomBytes } from 'node:crypto'
+import { ECDH, createHash, createPublicKey, randomBytes } from 'node:crypto'
 import { ItemVerificationError } from '../../lib/errors'
 import {
   decodeCompressedPublicKey,
@@ -82,17 +82,30 @@ describe('ECDSA P-384 signatures', () => {
     ['x beyond the field prime', Buffer.concat([Buffer.from([2]), Buffer.alloc(48, 0xff)]).toString('base64')],
   ]
   it.each(badKeys)('refuses a %s public key with ERR_SIGNATURE_INVALID', async (_label, key) => {
-    expect(() => decodeCompressedPublicKey(key)).toThrow(ItemVerificationError)
+    await expect(decodeCompressedPublicKey(key)).rejects.toThrow(ItemVerificationError)
     await expect(verifyCanonicalHash(key, hashOf('x'), Buffer.alloc(103))).rejects.toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
   })
 
-  it('refuses an x coordinate that is not on the curve', () => {
+  it('decodes the compressed point of either parity to the very public key that was generated', async () => {
+    const seen = new Set<number>()
+    for (let attempt = 0; attempt < 64 && seen.size < 2; attempt++) {
+      const pair = await generateSigningKeyPair()
+      const prefix = Buffer.from(pair.publicKeyCompressedBase64, 'base64')[0]
+      if (seen.has(prefix)) continue
+      seen.add(prefix)
+      const decoded = await decodeCompressedPublicKey(pair.publicKeyCompressedBase64)
+      expect(decoded.export({ format: 'jwk' })).toEqual(createPublicKey(pair.privateKey).export({ format: 'jwk' }))
+    }
+    expect([...seen].sort()).toEqual([2, 3])
+  })
+
+  it('refuses an x coordinate that is not on the curve', async () => {
     // About half of all x values have no point; find one deterministically.
     let refused = 0
     for (let i = 1; i <= 16; i++) {
       const key = Buffer.concat([Buffer.from([2]), Buffer.alloc(47), Buffer.from([i])]).toString('base64')
       try {
-        decodeCompressedPublicKey(key)
+        await decodeCompressedPublicKey(key)
       } catch (error) {
         expect(error).toMatchObject({ code: 'ERR_SIGNATURE_INVALID' })
         refused++
