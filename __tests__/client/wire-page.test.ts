@@ -38,32 +38,30 @@ describe('takeItems', () => {
 
 describe('readWireItem', () => {
   it('converts binary values at every depth and leaves the other types as sent', () => {
-    const wire = JSON.parse(
-      JSON.stringify({
-        blob: { B: base64([0, 1, 255]) },
-        empty: { B: '' },
-        blobs: { BS: [base64([1]), base64([2, 3])] },
-        nested: { M: { inner: { B: base64([9, 8]) }, list: { L: [{ B: base64([7]) }, { NULL: true }, { M: { deep: { BS: [base64([6])] } } }] } } },
-        text: { S: 'plain' },
-        number: { N: '12.50' },
-        flag: { BOOL: false },
-        nothing: { NULL: true },
-        texts: { SS: ['a', 'b'] },
-        numbers: { NS: ['1', '2'] },
-      }),
-    ) as WireItem
-    const item = readWireItem(wire, 'Query')
-    expect(item).toEqual({
-      blob: { B: new Uint8Array([0, 1, 255]) },
-      empty: { B: new Uint8Array([]) },
-      blobs: { BS: [new Uint8Array([1]), new Uint8Array([2, 3])] },
-      nested: { M: { inner: { B: new Uint8Array([9, 8]) }, list: { L: [{ B: new Uint8Array([7]) }, { NULL: true }, { M: { deep: { BS: [new Uint8Array([6])] } } }] } } },
+    const unconverted = {
       text: { S: 'plain' },
       number: { N: '12.50' },
       flag: { BOOL: false },
       nothing: { NULL: true },
       texts: { SS: ['a', 'b'] },
       numbers: { NS: ['1', '2'] },
+    }
+    const wire = JSON.parse(
+      JSON.stringify({
+        ...unconverted,
+        blob: { B: base64([0, 1, 255]) },
+        empty: { B: '' },
+        blobs: { BS: [base64([1]), base64([2, 3])] },
+        nested: { M: { inner: { B: base64([9, 8]) }, list: { L: [{ B: base64([7]) }, { NULL: true }, { M: { deep: { BS: [base64([6])] } } }] } } },
+      }),
+    ) as WireItem
+    const item = readWireItem(wire, 'Query')
+    expect(item).toEqual({
+      ...unconverted,
+      blob: { B: new Uint8Array([0, 1, 255]) },
+      empty: { B: new Uint8Array([]) },
+      blobs: { BS: [new Uint8Array([1]), new Uint8Array([2, 3])] },
+      nested: { M: { inner: { B: new Uint8Array([9, 8]) }, list: { L: [{ B: new Uint8Array([7]) }, { NULL: true }, { M: { deep: { BS: [new Uint8Array([6])] } } }] } } },
     })
     expect(item.blob.B).toBeInstanceOf(Uint8Array)
   })
