@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, availableParallelism, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { measureInFlight, type InFlightRow } from './in-flight'
+import { measurePoolSizedToCores, type PoolSizedRow } from './pool-size'
 import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
 import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
 import { measureMemory, type MemoryRow } from './memory'
@@ -131,10 +132,13 @@ async function main(): Promise<void> {
   let throughput: ThroughputRow[]
   let memory: MemoryRow[]
   let inFlight: InFlightRow[]
+  let poolSized: PoolSizedRow
   try {
     throughput = await measureThroughput({ msPerRun: settings.msPerRun, reps: settings.reps, log })
     console.log('\nmany items in flight (one process):')
     inFlight = await measureInFlight({ msPerRun: settings.msPerRun, reps: settings.reps, log })
+    console.log('\nthread pool sized to the cores (child process):')
+    poolSized = await measurePoolSizedToCores({ msPerRun: settings.msPerRun, reps: settings.reps, log })
     console.log('\npeak memory (fresh process per size, 0x6701):')
     memory = await measureMemory('0x6701', settings.memoryRounds, log)
     const keyStore = await setUpBranchKeyStore(stack)
@@ -156,6 +160,11 @@ async function main(): Promise<void> {
         ` all cores, one event loop ${row.allCores.ours.toFixed(0).padStart(7)}  ${row.allCores.scalingOverOneCore.toFixed(2)}× one core`,
     )
   }
+  const pooled = poolSized.row
+  console.log(
+    `0x6701   1 KB cycle, UV_THREADPOOL_SIZE=${poolSized.uvThreadpoolSize}  one core ${pooled.oneCore.ours.toFixed(0).padStart(7)} ${pooled.oneCore.floor.toFixed(0).padStart(7)} ${pooled.oneCore.ratio.toFixed(2).padStart(6)} |` +
+      `            ${pooled.allCores.ours.toFixed(0).padStart(7)} ${pooled.allCores.floor.toFixed(0).padStart(7)} ${pooled.allCores.ratio.toFixed(2).padStart(6)} ${pooled.allCores.scalingOverOneCore.toFixed(2).padStart(9)}`,
+  )
   printOthers(memory, kms, clients, eventLoop)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
@@ -170,6 +179,7 @@ async function main(): Promise<void> {
     settings,
     throughput,
     inFlight,
+    threadPoolSizedToCores: poolSized,
     memory,
     kmsCalls: kms,
     clientComparison: clients,
