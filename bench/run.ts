@@ -36,7 +36,7 @@ const FULL: Settings = {
 }
 
 const QUICK: Settings = {
-  msPerRun: 120,
+  msPerRun: 100,
   reps: 2,
   memoryRounds: 2,
   kmsItems: { mrk: 200, hierarchy: 1000 },
