@@ -25,7 +25,7 @@ const TURN_BUDGET_MS = 4
 
 type Job = () => void
 
-let queued: Job[] = []
+const queued: Job[] = []
 let requestsInFlight = 0
 /** Whether an item already started at once in this turn. */
 let startedAtOnce = false

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ItemInputError, ItemVerificationError } from '../errors'
+import { writeU64 } from './canonical'
 import { MIN_ENCRYPTED_FIELD_LENGTH } from './field-crypto'
 import { toTypeIdBytes } from './serialize'
 import type { TypeId } from './serialize'
@@ -18,14 +19,6 @@ export interface CanonicalField {
 const ENCRYPTED = Buffer.from('ENCRYPTED', 'ascii')
 const PLAINTEXT = Buffer.from('PLAINTEXT', 'ascii')
 
-const TWO_TO_32 = 2 ** 32
-
-/** Writes `value` as a big-endian u64 into `scratch` (hash.update copies it at once, so one scratch buffer serves). */
-function u64(scratch: Buffer, value: number): Buffer {
-  scratch.writeUInt32BE(Math.floor(value / TWO_TO_32), 0)
-  scratch.writeUInt32BE(value % TWO_TO_32, 4)
-  return scratch
-}
 
 /**
  * SHA-384 over the canonical record: the full header, the length-prefixed serialized full encryption
@@ -35,9 +28,10 @@ function u64(scratch: Buffer, value: number): Buffer {
  */
 export function canonicalHash(headerBytes: Uint8Array, fullEncryptionContextAad: Uint8Array, fields: readonly CanonicalField[]): Buffer {
   const hash = createHash('sha384')
+  // hash.update copies its input at once, so one scratch buffer serves every length.
   const scratch = Buffer.allocUnsafe(8)
   hash.update(headerBytes)
-  hash.update(u64(scratch, fullEncryptionContextAad.length))
+  hash.update(writeU64(scratch, fullEncryptionContextAad.length))
   hash.update(fullEncryptionContextAad)
   for (const field of fields) {
     hash.update(field.path)
@@ -46,12 +40,12 @@ export function canonicalHash(headerBytes: Uint8Array, fullEncryptionContextAad:
         throw new ItemVerificationError('ERR_DECRYPTION_FAILED', `An encrypted attribute of ${field.bytes.length} bytes is shorter than type id and tag.`)
       }
       // DB-ESDK writes the stored length minus the type id, i.e. plaintext length + tag.
-      hash.update(u64(scratch, field.bytes.length - 2))
+      hash.update(writeU64(scratch, field.bytes.length - 2))
       hash.update(ENCRYPTED)
       hash.update(field.bytes)
     } else {
       if (field.typeId === undefined) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', 'A signed plaintext attribute reached the canonical hash without its type id.')
-      hash.update(u64(scratch, field.bytes.length))
+      hash.update(writeU64(scratch, field.bytes.length))
       hash.update(PLAINTEXT)
       hash.update(toTypeIdBytes(field.typeId))
       hash.update(field.bytes)

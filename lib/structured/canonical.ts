@@ -1,13 +1,15 @@
 import { encodeStrictUtf8 } from './encryption-context'
 
 /** Depth of every DynamoDB attribute path: items are flat maps of top-level attributes. */
-const TOP_LEVEL_DEPTH = 1n
+const TOP_LEVEL_DEPTH = 1
 const MAP_SELECTOR = 0x24 // '$'
+const TWO_TO_32 = 2 ** 32
 
-function u64(value: bigint): Buffer {
-  const out = Buffer.alloc(8)
-  out.writeBigUInt64BE(value, 0)
-  return out
+/** Writes `value` (a safe integer ≥ 0) as a big-endian u64 into the first 8 bytes of `target`, and returns `target`. */
+export function writeU64(target: Buffer, value: number): Buffer {
+  target.writeUInt32BE(Math.floor(value / TWO_TO_32), 0)
+  target.writeUInt32BE(value % TWO_TO_32, 4)
+  return target
 }
 
 /**
@@ -18,9 +20,9 @@ function u64(value: bigint): Buffer {
 export function canonicalPath(logicalTableName: string, attributeName: string): Buffer {
   return Buffer.concat([
     encodeStrictUtf8(logicalTableName, 'logical table name'),
-    u64(TOP_LEVEL_DEPTH),
+    writeU64(Buffer.alloc(8), TOP_LEVEL_DEPTH),
     Buffer.from([MAP_SELECTOR]),
-    u64(BigInt(attributeName.length)),
+    writeU64(Buffer.alloc(8), attributeName.length),
     encodeStrictUtf8(attributeName, `attribute name "${attributeName}"`),
   ])
 }
