@@ -1,9 +1,5 @@
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { runJsonChild } from './child'
 import { ITEM_SIZES, sizeLabel, type SuiteLabel } from './items'
-
-const run = promisify(execFile)
 
 export interface MemoryRow {
   suite: SuiteLabel
@@ -20,8 +16,10 @@ export interface MemoryRow {
 export async function measureMemory(suite: SuiteLabel, rounds: number, log: (line: string) => void): Promise<MemoryRow[]> {
   const rows: MemoryRow[] = []
   for (const size of ITEM_SIZES) {
-    const { stdout } = await run(process.execPath, ['--expose-gc', join(__dirname, 'memory-child.js'), suite, String(size), String(rounds)], { timeout: 120_000 })
-    const result = JSON.parse(stdout.trim().split('\n').pop() as string) as { itemBytes: number; peakAboveBaselineBytes: number }
+    const result = await runJsonChild<{ itemBytes: number; peakAboveBaselineBytes: number }>('memory-child.js', [suite, String(size), String(rounds)], {
+      nodeFlags: ['--expose-gc'],
+      timeoutMs: 120_000,
+    })
     const row: MemoryRow = {
       suite,
       item: sizeLabel(size),

@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { runJsonChild } from './child'
 import type { ThroughputRow } from './throughput'
-
-const run = promisify(execFile)
 
 /**
  * The 0x6701 1 KB cycle again, in a child process whose libuv thread pool has one thread per core instead of Node's
@@ -19,11 +15,10 @@ export interface PoolSizedRow {
 
 export async function measurePoolSizedToCores(options: { msPerRun: number; reps: number; log: (line: string) => void }): Promise<PoolSizedRow> {
   const uvThreadpoolSize = availableParallelism()
-  const { stdout } = await run(process.execPath, [join(__dirname, 'pool-size-child.js'), String(options.msPerRun), String(options.reps)], {
+  const row = await runJsonChild<ThroughputRow>('pool-size-child.js', [String(options.msPerRun), String(options.reps)], {
     env: { ...process.env, UV_THREADPOOL_SIZE: String(uvThreadpoolSize) },
-    timeout: 300_000,
+    timeoutMs: 300_000,
   })
-  const row = JSON.parse(stdout.trim().split('\n').pop() as string) as ThroughputRow
   options.log(
     `  0x6701   1 KB cycle, UV_THREADPOOL_SIZE=${uvThreadpoolSize}: one core ${row.oneCore.ours.toFixed(0)}/s (floor ${row.oneCore.floor.toFixed(0)}/s, ×${row.oneCore.ratio.toFixed(2)})` +
       `  all cores ${row.allCores.ours.toFixed(0)}/s (${row.allCores.scalingOverOneCore.toFixed(2)}× one core)`,
