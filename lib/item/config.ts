@@ -2,6 +2,7 @@ import { ConfigError } from '../errors'
 import type { DbeKeyring } from '../materials/keyring'
 import { toDbeKeyring } from '../materials/keyrings/adapt'
 import { canonicalPath, sortCanonical } from '../structured/canonical'
+import { SigningKeyReserve } from '../structured/signing-key-reserve'
 import { suiteFromName, type AlgorithmSuite } from '../structured/suite'
 import type { CryptoAction, TableEncryptionConfig } from '../types'
 import { GLOBAL_TABLE_ATTRIBUTES, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
@@ -30,6 +31,8 @@ export interface ResolvedConfig {
   contextAttributes: readonly string[]
   /** Canonical paths of the configured attribute names (the others are computed per item). */
   pathCache: ReadonlyMap<string, Buffer>
+  /** Signed suites: where each new item takes its ECDSA key pair. */
+  signingKeys?: SigningKeyReserve
 }
 
 export type ItemEncryptorConfig = TableEncryptionConfig & {
@@ -147,6 +150,7 @@ export function resolveConfig(config: ItemEncryptorConfig): ResolvedConfig {
     version,
     contextAttributes: sortCanonical([...actions].filter(([, action]) => action === 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT').map(([name]) => name)),
     pathCache,
+    signingKeys: suite.signed ? new SigningKeyReserve() : undefined,
   })
 }
 

@@ -10,7 +10,7 @@ import { computeRecipientTag, encodeFooter } from '../structured/footer'
 import { encodeHeaderBody, LEGEND_CONTEXT, LEGEND_ENCRYPT, LEGEND_SIGN, MESSAGE_ID_LENGTH } from '../structured/header'
 import { computeCommitment, deriveCommitKey, deriveFieldKeys, deriveFieldRootKey, type FieldKeys } from '../structured/keys'
 import { serializeValue } from '../structured/serialize'
-import { generateSigningKeyPair, signCanonicalHash } from '../structured/signature'
+import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
 import { pathOf, type ResolvedConfig, type SignedAction } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
@@ -69,8 +69,9 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": encryptItem expects an item (a map of attribute names to AttributeValues).`)
   }
-  // Signed suites: the item's key pair is generated on the thread pool while this thread serializes the item.
-  const signingKeyPair = config.suite.signed ? generateSigningKeyPair() : undefined
+  // Signed suites: the item's key pair was generated ahead, or is being generated on the thread pool while this thread
+  // serializes the item.
+  const signingKeyPair = config.signingKeys?.take()
   // If the item is refused below, nobody awaits the key pair; its failure must not surface as an unhandled rejection.
   signingKeyPair?.catch(() => undefined)
   const signed = planItem(config, item)
