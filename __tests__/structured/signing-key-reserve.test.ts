@@ -21,25 +21,45 @@ function countingGenerator(failing: ReadonlySet<number> = new Set()): { generate
 }
 
 describe('SigningKeyReserve', () => {
-  it('hands out a different key pair on every take and keeps exactly one generated ahead', async () => {
+  it('hands out a different key pair on every take and keeps at most one generated ahead', async () => {
     const generator = countingGenerator()
     const reserve = new SigningKeyReserve(generator.generate)
     const taken: SigningKeyPair[] = []
-    for (let i = 0; i < 6; i++) taken.push(await reserve.take())
+    for (let i = 0; i < 6; i++) {
+      taken.push(await reserve.take())
+      reserve.replenish()
+      reserve.replenish()
+    }
     expect(new Set(taken.map((pair) => pair.publicKeyCompressedBase64)).size).toBe(6)
     expect(new Set(taken.map((pair) => pair.privateKey)).size).toBe(6)
+    // One per take plus the one waiting; the second replenish of each round found a spare and started nothing.
     expect(generator.calls()).toBe(7)
+  })
+
+  it('without a spare, each take generates its own pair', async () => {
+    const generator = countingGenerator()
+    const reserve = new SigningKeyReserve(generator.generate)
+    const [a, b] = await Promise.all([reserve.take(), reserve.take()])
+    expect(a.publicKeyCompressedBase64).not.toBe(b.publicKeyCompressedBase64)
+    expect(generator.calls()).toBe(2)
   })
 
   it('concurrent takes never share a pair', async () => {
     const reserve = new SigningKeyReserve()
-    const taken = await Promise.all(Array.from({ length: 12 }, () => reserve.take()))
+    reserve.replenish()
+    const taken = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const pair = await reserve.take()
+        reserve.replenish()
+        return pair
+      }),
+    )
     expect(new Set(taken.map((pair) => pair.publicKeyCompressedBase64)).size).toBe(12)
   })
 
-  it('replaces a spare that failed with a pair generated on demand, and a failed last spare is no unhandled rejection', async () => {
-    // Call 1 is the first take's own pair; call 2 its spare (fails); call 3 the next spare; call 4 the replacement.
-    const generator = countingGenerator(new Set([2, 3]))
+  it('replaces a spare that failed with a pair generated on demand, and a failed spare nobody takes is no unhandled rejection', async () => {
+    // Call 1: a spare that fails; call 2: its on-demand replacement; call 3: another spare that fails, never taken.
+    const generator = countingGenerator(new Set([1, 3]))
     const reserve = new SigningKeyReserve(generator.generate)
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown): void => {
@@ -47,13 +67,13 @@ describe('SigningKeyReserve', () => {
     }
     process.on('unhandledRejection', onUnhandled)
     try {
-      await expect(reserve.take()).resolves.toHaveProperty('publicKeyCompressedBase64')
-      const second = await reserve.take()
-      expect(second.publicKeyCompressedBase64).toMatch(/^[A-Za-z0-9+/]{66}==$/)
-      expect(generator.calls()).toBe(4)
-      // Let the failed spare (call 3) settle: nobody awaits it, and it must not surface.
+      reserve.replenish()
+      const pair = await reserve.take()
+      expect(pair.publicKeyCompressedBase64).toMatch(/^[A-Za-z0-9+/]{66}==$/)
+      expect(generator.calls()).toBe(2)
+      reserve.replenish()
+      expect(generator.calls()).toBe(3)
       await new Promise((resolve) => setImmediate(resolve))
-      await expect(reserve.take()).resolves.toHaveProperty('privateKey')
       await new Promise((resolve) => setImmediate(resolve))
       expect(unhandled).toEqual([])
     } finally {

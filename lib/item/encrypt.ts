@@ -141,7 +141,10 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
 
     const hash = canonicalHash(header, serializeEncryptionContext(materials.encryptionContext), fields)
     const tags = materials.symmetricSigningKeys.map((key) => computeRecipientTag(key, hash))
-    const signature = materials.signingKey === undefined ? undefined : await signCanonicalHash(materials.signingKey, hash)
+    const signing = materials.signingKey === undefined ? undefined : signCanonicalHash(materials.signingKey, hash)
+    // Queued behind this item's signing, so that on a single core it does not interrupt the work above.
+    config.signingKeys?.replenish()
+    const signature = await signing
 
     // Same attribute order as given; SIGN_ONLY and DO_NOTHING values exactly as given.
     const output: Item = {}
