@@ -95,8 +95,10 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
 
   // The fields need only the data key and the message id, not the key pair or the keyring: for signed suites they are
   // encrypted while the key pair is still being generated on the thread pool.
-  const plaintextDataKey = randomBytes(DATA_KEY_LENGTH)
-  const messageId = randomBytes(MESSAGE_ID_LENGTH)
+  // One call to the CSPRNG for both (each call has a fixed cost); the data key's bytes are zeroed in place below.
+  const random = randomBytes(DATA_KEY_LENGTH + MESSAGE_ID_LENGTH)
+  const plaintextDataKey = random.subarray(0, DATA_KEY_LENGTH)
+  const messageId = random.subarray(DATA_KEY_LENGTH)
   let fieldRootKey: Buffer | undefined
   let fieldKeys: FieldKeys | undefined
   let materials: EncryptionMaterials | undefined

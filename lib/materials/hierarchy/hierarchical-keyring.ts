@@ -107,9 +107,11 @@ class HierarchicalKeyring implements DbeKeyring {
     const version = uuidToBytes(branchKey.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
     requireKeyLength(branchKey, branchKeyId)
 
-    const salt = randomBytes(SALT_LENGTH)
-    const iv = randomBytes(IV_LENGTH)
-    const intermediateKey = randomBytes(KEY_LENGTH)
+    // One call to the CSPRNG for the three (each call has a fixed cost); the caller zeroes the intermediate key's bytes.
+    const random = randomBytes(SALT_LENGTH + IV_LENGTH + KEY_LENGTH)
+    const salt = random.subarray(0, SALT_LENGTH)
+    const iv = random.subarray(SALT_LENGTH, SALT_LENGTH + IV_LENGTH)
+    const intermediateKey = random.subarray(SALT_LENGTH + IV_LENGTH)
     const wrappingKey = deriveWrappingKey(branchKey.branchKey, salt)
     try {
       const cipher = createCipheriv('aes-256-gcm', wrappingKey, iv, { authTagLength: TAG_LENGTH })
