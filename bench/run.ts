@@ -51,16 +51,39 @@ interface Target {
   met: boolean
 }
 
-function targetsOf(throughput: ThroughputRow[], memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures): Target[] {
+/**
+ * The signed-suite throughput targets under both readings of "one core" and "both cores": items one at a time (one
+ * worker thread per core for both cores), and items in flight in one process, where the thread pool spreads the
+ * signing over the cores (the mechanism the issue names). Both are printed; neither hides the other.
+ */
+function targetsOf(throughput: ThroughputRow[], inFlight: InFlightRow[], memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures): Target[] {
   const cycle = (suite: string) => throughput.find((row) => row.suite === suite && row.itemBytes === 1024 && row.operation === 'cycle') as ThroughputRow
   const signed = cycle('0x6701')
+  const signedInFlight = inFlight.find((row) => row.suite === '0x6701') as InFlightRow
   const unsigned = cycle('0x6700')
   const hierarchy = kms.find((row) => row.keyring === 'hierarchicalKeyring') as KmsCallRow
   const mb = memory.find((row) => row.itemBytes === 1024 * 1024) as MemoryRow
   const ratio = (value: number) => `${value.toFixed(2)}×`
   return [
-    { name: '0x6701 1 KB full cycle, one core / floor', target: '≥ 0.85×', measured: ratio(signed.oneCore.ratio), met: signed.oneCore.ratio >= 0.85 },
-    { name: '0x6701 1 KB full cycle, all cores / one core', target: '≥ 1.6×', measured: ratio(signed.allCores.scalingOverOneCore), met: signed.allCores.scalingOverOneCore >= 1.6 },
+    { name: '0x6701 1 KB full cycle, one core / floor (one item at a time)', target: '≥ 0.85×', measured: ratio(signed.oneCore.ratio), met: signed.oneCore.ratio >= 0.85 },
+    {
+      name: `0x6701 1 KB full cycle, one core / floor (${signedInFlight.inFlight} items in flight)`,
+      target: '≥ 0.85×',
+      measured: ratio(signedInFlight.oneCore.ratio),
+      met: signedInFlight.oneCore.ratio >= 0.85,
+    },
+    {
+      name: '0x6701 1 KB full cycle, all cores / one core (one worker thread per core, one item at a time each)',
+      target: '≥ 1.6×',
+      measured: ratio(signed.allCores.scalingOverOneCore),
+      met: signed.allCores.scalingOverOneCore >= 1.6,
+    },
+    {
+      name: `0x6701 1 KB full cycle, all cores / one core (one event loop, ${signedInFlight.inFlight} items in flight)`,
+      target: '≥ 1.6×',
+      measured: ratio(signedInFlight.allCores.scalingOverOneCore),
+      met: signedInFlight.allCores.scalingOverOneCore >= 1.6,
+    },
     { name: '0x6700 1 KB full cycle, hierarchical warm, one core / floor', target: '≥ 0.6×', measured: ratio(unsigned.oneCore.ratio), met: unsigned.oneCore.ratio >= 0.6 },
     {
       name: `hierarchical keyring: ${hierarchy.items.toLocaleString('en-US')} items written and read across two Regions`,
@@ -111,7 +134,10 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick')
   const settings = quick ? QUICK : FULL
   const started = performance.now()
-  const log = (line: string) => console.log(line)
+  const log = (line: string) => {
+    lastProgress = performance.now()
+    console.log(line)
+  }
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
@@ -152,7 +178,7 @@ async function main(): Promise<void> {
     await stack.close()
   }
 
-  const targets = targetsOf(throughput, memory, kms, clients, eventLoop)
+  const targets = targetsOf(throughput, inFlight, memory, kms, clients, eventLoop)
   printThroughput(throughput)
   for (const row of inFlight) {
     console.log(
@@ -188,6 +214,16 @@ async function main(): Promise<void> {
   }
   writeFileSync(join(__dirname, '..', '..', 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
 }
+
+/** Every phase logs at least once a minute; a phase silent for this long is stuck, and the run stops saying where. */
+const STALL_LIMIT_MS = 180_000
+let lastProgress = performance.now()
+const watchdog = setInterval(() => {
+  if (performance.now() - lastProgress < STALL_LIMIT_MS) return
+  console.error(`bench: no progress for ${STALL_LIMIT_MS / 1000} s; pending: ${JSON.stringify(process.getActiveResourcesInfo())}`)
+  process.exit(2)
+}, 5_000)
+watchdog.unref()
 
 main().catch((error) => {
   console.error(error)
