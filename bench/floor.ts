@@ -28,7 +28,7 @@ import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
  *   encrypted fields (their counters are consecutive, 48 bytes apart) · per encrypted field AES-256-GCM · SHA-384
  *   over the canonical record · HMAC-SHA384 recipient tag · [0x6701: ECDSA sign].
  * Where node:crypto offers two ways to the same bytes the floor takes the cheaper one, as a library could: the public
- *   key leaves OpenSSL as JWK (about 10 µs here; the DER SPKI export costs about 90 µs more).
+ *   key leaves OpenSSL as JWK, encoded by the key generation itself (the DER SPKI encoding costs about 90 µs more).
  * decrypt: hierarchy unwrap (HMAC-SHA256 + AES-256-GCM) · HKDF KEK + AES-256-GCM + HKDF MAC key · HKDF commit key +
  *   HMAC-SHA512 + constant-time compare · SHA-384 + HMAC-SHA384 + compare · [0x6701: point decompression and public key
  *   import (WebCrypto raw), ECDSA verify] · HKDF field root key · one CTR key stream · per field AES-256-GCM decrypt.
@@ -67,6 +67,17 @@ interface Sealed {
   signature?: Buffer
   fields: Array<{ ciphertext: Buffer; tag: Buffer }>
 }
+
+/**
+ * Key generation that encodes the public key as JWK inside the job, as the library's does. Not generateKeyPairSync
+ * followed by publicKey.export({ format: 'jwk' }): in Node 20 that deadlocks now and then (the export holds the key's
+ * lock while allocating; a collection then destroys the finished job, which takes the same lock). @types/node has no
+ * overload for this mix of encodings.
+ */
+const generateWithJwkPublicKey = generateKeyPairSync as unknown as (
+  type: 'ec',
+  options: { namedCurve: string; publicKeyEncoding: { format: 'jwk' } },
+) => { publicKey: { x: string; y: string }; privateKey: KeyObject }
 
 function hkdf(ikm: Buffer, info: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha512', ikm, NO_SALT, info, 32))
@@ -158,11 +169,10 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
     let privateKey: KeyObject | undefined
     let compressedPublicKey: Buffer | undefined
     if (signedSuite) {
-      const pair = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      const pair = generateWithJwkPublicKey('ec', { namedCurve: 'P-384', publicKeyEncoding: { format: 'jwk' } })
       privateKey = pair.privateKey
-      const { x, y } = pair.publicKey.export({ format: 'jwk' })
-      const yBytes = Buffer.from(y as string, 'base64url')
-      compressedPublicKey = Buffer.concat([Buffer.from([(yBytes[yBytes.length - 1] & 1) === 1 ? 3 : 2]), Buffer.from(x as string, 'base64url')])
+      const yBytes = Buffer.from(pair.publicKey.y, 'base64url')
+      compressedPublicKey = Buffer.concat([Buffer.from([(yBytes[yBytes.length - 1] & 1) === 1 ? 3 : 2]), Buffer.from(pair.publicKey.x, 'base64url')])
     }
     const wrappingKey = createHmac('sha256', branchKey).update(kdfInput(salt)).digest()
     const wrapped = gcmSeal(wrappingKey, iv, wrapAad, ik)

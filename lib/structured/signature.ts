@@ -19,22 +19,51 @@ export interface SigningKeyPair {
   publicKeyCompressedBase64: string
 }
 
+/** The public half as the key generation job encodes it when asked for JWK. */
+interface JwkPublicKey {
+  kty?: string
+  crv?: string
+  x?: string
+  y?: string
+}
+
+type GenerateWithJwkPublicKey = (
+  type: 'ec',
+  options: { namedCurve: string; publicKeyEncoding: { format: 'jwk' } },
+  callback: (error: Error | null, publicKey: JwkPublicKey, privateKey: KeyObject) => void,
+) => void
+
+/**
+ * The job encodes the public key itself, as JWK (its affine coordinates), and leaves the private key a KeyObject:
+ * nothing exports the new key afterwards. (Exporting a key while the job that generated it can be garbage-collected
+ * deadlocks in Node 20: the export holds the key's lock while it allocates, and the collected job takes the same lock.
+ * The bench's synchronous floor hit it.) @types/node has no overload for this mix; Node documents publicKeyEncoding as
+ * keyObject.export()'s options.
+ */
+const generateWithJwkPublicKey = generateKeyPair as unknown as GenerateWithJwkPublicKey
+
 /** A fresh ECDSA P-384 key pair, generated on the libuv thread pool. */
 export function generateSigningKeyPair(): Promise<SigningKeyPair> {
   return new Promise((resolve, reject) => {
-    generateKeyPair('ec', { namedCurve: CURVE }, (error, publicKey, privateKey) => {
+    generateWithJwkPublicKey('ec', { namedCurve: CURVE, publicKeyEncoding: { format: 'jwk' } }, (error, publicKey, privateKey) => {
       if (error) reject(error)
-      else resolve({ privateKey, publicKeyCompressedBase64: compressPublicKey(publicKey) })
+      else {
+        try {
+          resolve({ privateKey, publicKeyCompressedBase64: compressJwkPublicKey(publicKey) })
+        } catch (problem) {
+          reject(problem)
+        }
+      }
     })
   })
 }
 
-/** SEC1 compressed form (02/03 || x) of a P-384 public key, as standard base64 (68 characters). */
-export function compressPublicKey(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: 'jwk' })
+/** SEC1 compressed form (02/03 || x) of a P-384 public key given as JWK, as standard base64 (68 characters). */
+export function compressJwkPublicKey(jwk: JwkPublicKey): string {
   if (jwk.crv !== CURVE || jwk.x === undefined || jwk.y === undefined) throw new KeyringError('ERR_KEYRING', 'The signing public key is not a P-384 key.')
   const x = Buffer.from(jwk.x, 'base64url')
   const y = Buffer.from(jwk.y, 'base64url')
+  if (x.length !== COORDINATE_LENGTH || y.length !== COORDINATE_LENGTH) throw new KeyringError('ERR_KEYRING', 'The signing public key has coordinates of the wrong length.')
   return Buffer.concat([Buffer.from([(y[y.length - 1] & 1) === 1 ? 0x03 : 0x02]), x]).toString('base64')
 }
 

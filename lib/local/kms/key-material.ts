@@ -11,8 +11,14 @@ export const SYMMETRIC_KEY_BYTES = 32
 export function generateKeyMaterial(spec: KeySpec): Buffer {
   const details = KEY_SPECS[spec]
   if (details.kind === 'symmetric') return randomBytes(SYMMETRIC_KEY_BYTES)
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: details.namedCurve })
-  return privateKey.export({ format: 'der', type: 'pkcs8' })
+  // Encoded by the key generation itself: exporting the key afterwards, while the finished synchronous job can be
+  // garbage-collected, can deadlock in Node 20 (the export and the job's destructor take the same lock).
+  const { privateKey } = generateKeyPairSync('ec', {
+    namedCurve: details.namedCurve,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  })
+  return privateKey
 }
 
 export function privateKeyOf(material: Buffer): KeyObject {
