@@ -22,7 +22,7 @@ import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
  * the format needs is missing:
  *
  * encrypt: randomBytes (message id, data key, hierarchy salt/IV/intermediate key in one call) · [0x6701: ECDSA P-384
- *   key generation + public key export] · hierarchy wrap: HMAC-SHA256 KDF + AES-256-GCM of the intermediate key ·
+ *   key generation, public key as JWK] · hierarchy wrap: HMAC-SHA256 KDF + AES-256-GCM of the intermediate key ·
  *   intermediate key wrapping: 2 × HKDF-SHA512 (KEK, MAC key) + AES-256-GCM of the data key · HKDF-SHA512 commit key +
  *   HMAC-SHA512 commitment over the header body · HKDF-SHA512 field root key · one AES-256-CTR key stream for all
  *   encrypted fields (their counters are consecutive, 48 bytes apart) · per encrypted field AES-256-GCM · SHA-384
