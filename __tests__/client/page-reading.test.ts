@@ -1,8 +1,8 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
 import { QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
 import * as wirePage from '../../lib/client/wire-page'
 import type { Item } from '../../lib/types'
-import { encryptedLowLevelClient, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
+import { createOrdersTable, deleteTable, encryptedLowLevelClient, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
 // Query and Scan pages of a configured table are read from the HTTP body by the client (wire-page.ts), not by the
 // SDK: what the caller gets must be exactly what the SDK's own reading gives, as GetItem (read by the SDK) shows.
@@ -116,6 +116,73 @@ describe('Query and Scan pages read from the HTTP body', () => {
       expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
     } finally {
       await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
+    }
+  })
+})
+
+describe('BatchGetItem responses read from the HTTP body', () => {
+  let plainTable: string
+  let takeResponses: jest.SpyInstance
+  const plainItem = (n: number): Item => ({ pk: { S: PARTITION }, sk: { S: `plain-${n}` }, blob: { B: new Uint8Array([n, 9]) }, tags: { BS: [new Uint8Array([n])] } })
+  const request = () =>
+    new BatchGetItemCommand({
+      RequestItems: {
+        [orders.table]: { Keys: Array.from({ length: COUNT }, (_, n) => key(PARTITION, `item-${n}`)) },
+        [plainTable]: { Keys: [key(PARTITION, 'plain-1'), key(PARTITION, 'plain-2')] },
+      },
+      ReturnConsumedCapacity: 'TOTAL',
+    })
+
+  beforeAll(async () => {
+    plainTable = await createOrdersTable(orders.plain)
+    for (const n of [1, 2]) await orders.plain.send(new PutItemCommand({ TableName: plainTable, Item: plainItem(n) }))
+  })
+  afterAll(async () => deleteTable(orders.plain, plainTable))
+  beforeEach(() => {
+    takeResponses = jest.spyOn(wirePage, 'takeResponses')
+  })
+  afterEach(() => takeResponses.mockRestore())
+
+  it('the configured table’s items are taken from the body and come out as the SDK reads them; the other table’s are the SDK’s', async () => {
+    const out = await orders.client.send(request())
+    expect(takeResponses).toHaveBeenCalledTimes(1)
+    expect([...(takeResponses.mock.results[0]?.value?.responses.keys() ?? [])]).toEqual([orders.table])
+    expect(takeResponses.mock.results[0]?.value?.responses.get(orders.table)).toHaveLength(COUNT)
+    const mine = out.Responses?.[orders.table] ?? []
+    expect(mine).toHaveLength(COUNT)
+    for (let n = 0; n < COUNT; n++) {
+      const item = mine.find((candidate) => candidate.sk?.S === `item-${n}`)
+      expect(item).toEqual(richItem(n))
+      expect(item).toEqual(await readBySdk(n))
+      expect(item?.u_blob?.B).toBeInstanceOf(Uint8Array)
+    }
+    const theirs = out.Responses?.[plainTable] ?? []
+    expect(theirs.map((item) => item.sk?.S).sort()).toEqual(['plain-1', 'plain-2'])
+    for (const item of theirs) expect(item).toEqual(plainItem(Number(item.sk?.S?.slice('plain-'.length))))
+    expect(out.ConsumedCapacity?.map((entry) => entry.TableName).sort()).toEqual([orders.table, plainTable].sort())
+  })
+
+  it('a tampered item still fails the whole batch', async () => {
+    const plain = orders.plain as DynamoDBClient
+    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-2') }))
+    await plain.send(new PutItemCommand({ TableName: orders.table, Item: { ...stored.Item, plan: { BS: [new Uint8Array([5, 4])] } } }))
+    try {
+      const error = await settled(orders.client.send(request()))
+      expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
+      expect(takeResponses).toHaveBeenCalledTimes(1)
+    } finally {
+      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
+    }
+  })
+
+  it('an error response is the SDK’s to read', async () => {
+    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-batch-reading': ordersConfig() } })
+    try {
+      const error = await settled(missing.send(new BatchGetItemCommand({ RequestItems: { 'no-such-table-batch-reading': { Keys: [key('a', 'b')] } } })))
+      expect((error as Error).name).toBe('ResourceNotFoundException')
+      expect(takeResponses).not.toHaveBeenCalled()
+    } finally {
+      missing.destroy()
     }
   })
 })

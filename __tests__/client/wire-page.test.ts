@@ -1,5 +1,5 @@
 import { isEncryptorError } from '../../lib/errors'
-import { readWireItem, takeItems, type WireItem } from '../../lib/client/wire-page'
+import { readWireItem, takeItems, takeResponses, type WireItem } from '../../lib/client/wire-page'
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text))
 const base64 = (data: number[]) => Buffer.from(data).toString('base64')
@@ -33,6 +33,45 @@ describe('takeItems', () => {
     ['an item that is not an object', JSON.stringify({ Items: [{ pk: { S: 'a' } }, 'b'] })],
   ])('leaves %s to the SDK', (_label, body) => {
     expect(takeItems(bytes(body))).toBeUndefined()
+  })
+})
+
+describe('takeResponses', () => {
+  const response = {
+    Responses: {
+      orders: [{ pk: { S: 'a' } }, { pk: { S: 'b' } }],
+      plain: [{ id: { B: base64([1, 2]) } }],
+    },
+    UnprocessedKeys: { orders: { Keys: [{ pk: { S: 'c' } }] } },
+    ConsumedCapacity: [{ TableName: 'orders', CapacityUnits: 1 }],
+  }
+  const restOf = (split: { rest: Uint8Array } | undefined): unknown => JSON.parse(Buffer.from(split?.rest ?? []).toString('utf8'))
+
+  it('takes the named tables out of Responses and leaves the other tables and every other field for the SDK', () => {
+    const split = takeResponses(bytes(JSON.stringify(response)), (name) => name === 'orders')
+    expect([...(split?.responses.keys() ?? [])]).toEqual(['orders'])
+    expect(split?.responses.get('orders')).toEqual(response.Responses.orders)
+    expect(restOf(split)).toEqual({ ...response, Responses: { plain: response.Responses.plain } })
+  })
+
+  it('keeps a table named "__proto__" as an entry, taken or left', () => {
+    const body = '{"Responses":{"__proto__":[{"pk":{"S":"p"}}],"orders":[{"pk":{"S":"o"}}]}}'
+    const left = takeResponses(bytes(body), (name) => name === 'orders')
+    expect(Object.keys((restOf(left) as { Responses: object }).Responses)).toEqual(['__proto__'])
+    expect(JSON.parse(Buffer.from(left?.rest ?? []).toString('utf8')).Responses.__proto__).toEqual([{ pk: { S: 'p' } }])
+    const taken = takeResponses(bytes(body), (name) => name === '__proto__')
+    expect(taken?.responses.get('__proto__')).toEqual([{ pk: { S: 'p' } }])
+  })
+
+  it.each([
+    ['not JSON', 'not json {', () => true],
+    ['a response without Responses', JSON.stringify({ UnprocessedKeys: {} }), () => true],
+    ['Responses that is not an object', JSON.stringify({ Responses: [] }), () => true],
+    ['a taken table whose items are not an array', JSON.stringify({ Responses: { orders: { pk: { S: 'a' } } } }), () => true],
+    ['a taken table with an item that is not an object', JSON.stringify({ Responses: { orders: [{ pk: { S: 'a' } }, 7] } }), () => true],
+    ['a response where no table is taken', JSON.stringify(response), () => false],
+  ])('leaves %s to the SDK', (_label, body, takes) => {
+    expect(takeResponses(bytes(body), takes)).toBeUndefined()
   })
 })
 

@@ -3,7 +3,7 @@ import { ClientOperationError, ConfigError } from '../errors'
 import type { EncryptionConfig } from '../types'
 import { planRequest } from './commands'
 import { inFlight } from './end-of-turn'
-import { takeItems, type WireItem } from './wire-page'
+import type { WireTaken } from './wire-page'
 import type { Directive, RequestPlan, Tables } from './handlers/types'
 import { buildTables } from './tables'
 
@@ -17,8 +17,8 @@ interface Registration {
 interface ActivePlan {
   plan: RequestPlan
   completed: boolean
-  /** Set by the page step when it took the page's items out of the HTTP body. */
-  wireItems?: WireItem[]
+  /** Set by the body step when the plan took items out of the HTTP body. */
+  wire?: WireTaken
 }
 
 const registrations = new WeakMap<object, Registration>()
@@ -32,7 +32,7 @@ const directives = new WeakMap<HandlerExecutionContext, Directive>()
  * (de)serializer, where requests and responses are AttributeValue maps, for the low-level client and the
  * DocumentClient alike. So we attach them *after* those names, and register no-op middlewares under the same
  * names and positions for commands that have none; a DocumentClient command overrides the no-op with its own.
- * A third step, for Query and Scan, sits right after (inside) the deserializer, where the response is still HTTP.
+ * A third step, for Query, Scan and BatchGetItem, sits right after (inside) the deserializer, where the response is still HTTP.
  * A test checks the resulting order, and the request step refuses to finish if the response step never ran.
  */
 const MARSHALL = 'DocumentMarshall'
@@ -133,9 +133,9 @@ function decryptResponse(next: Handler, context: HandlerExecutionContext): Handl
     } catch (error) {
       throw plan.completeError === undefined ? error : await plan.completeError(error)
     }
-    const { wireItems } = active
-    active.wireItems = undefined
-    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output, wireItems)
+    const { wire } = active
+    active.wire = undefined
+    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output, wire)
     active.completed = true
     return { ...result, output }
   }
@@ -171,22 +171,23 @@ async function bodyBytes(body: unknown, commandName: string | undefined): Promis
 }
 
 /**
- * Query and Scan of a configured table: takes the page's items out of a successful response body (wire-page.ts) and
- * hands the SDK the rest. Errors, encoded bodies and anything not shaped like a page go to the SDK untouched.
+ * Query, Scan and BatchGetItem of configured tables: the plan takes its items out of a successful response body
+ * (wire-page.ts) and the SDK gets the rest. Errors, encoded bodies and anything not shaped so go to the SDK untouched.
  */
 function readPage(next: Handler, context: HandlerExecutionContext): Handler {
   return async (args) => {
     const result = (await next(args)) as { response?: unknown }
     const active = activePlans.get(context)
-    if (active === undefined || active.plan.takesWireItems !== true) return result
-    active.wireItems = undefined
+    const take = active?.plan.takeFromBody
+    if (active === undefined || take === undefined) return result
+    active.wire = undefined
     const response = result.response
     if (!isRawResponse(response) || response.statusCode !== 200 || isEncoded(response.headers)) return result
     const body = await bodyBytes(response.body, context.commandName)
     if (body === undefined) return result
-    const page = takeItems(body)
-    response.body = page === undefined ? body : page.rest
-    if (page !== undefined) active.wireItems = page.items
+    const split = take(body)
+    response.body = split === undefined ? body : split.rest
+    if (split !== undefined) active.wire = split.taken
     return result
   }
 }

@@ -3,6 +3,7 @@ import type { Item } from '../../types'
 import { mapBounded } from '../bounded'
 import type { EncryptedTable } from '../encrypted-table'
 import type { Projection } from '../projection'
+import { readWireItem, takeResponses, type WireItem } from '../wire-page'
 import { DECRYPT_CONCURRENCY, decryptAndProject, withoutProjection } from './shared'
 import type { CommandHandler } from './types'
 
@@ -36,24 +37,40 @@ export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (inp
   }
   return {
     input: { ...input, RequestItems: requestItems },
-    async completeOutput(output) {
+    takeFromBody(body) {
+      const split = takeResponses(body, (name) => readFor(name) !== undefined)
+      return split === undefined ? undefined : { rest: split.rest, taken: { responses: split.responses } }
+    },
+    async completeOutput(output, wire) {
       const { Responses, UnprocessedKeys } = output as BatchGetItemCommandOutput
-      const work: Array<{ name: string; read: TableRead; item: Item }> = []
-      for (const [name, items] of Object.entries(Responses ?? {})) {
+      // Tables the SDK converted (all of them when the body was left whole), then those taken from the body.
+      const returned: Array<{ name: string; items: Array<Item | WireItem>; fromWire: boolean }> = [
+        ...Object.entries(Responses ?? {}).map(([name, items]) => ({ name, items, fromWire: false })),
+        ...[...(wire?.responses ?? [])].map(([name, items]) => ({ name, items, fromWire: true })),
+      ]
+      const work: Array<{ name: string; read: TableRead; item: Item | WireItem; fromWire: boolean }> = []
+      for (const { name, items, fromWire } of returned) {
         const read = readFor(name)
-        if (read !== undefined) items.forEach((item) => work.push({ name, read, item }))
+        if (read !== undefined) items.forEach((item) => work.push({ name, read, item, fromWire }))
       }
-      const decrypted = await mapBounded(work, DECRYPT_CONCURRENCY, ({ read, item }) => decryptAndProject(read.table, item, COMMAND, read.projection))
+      const decrypted = await mapBounded(work, DECRYPT_CONCURRENCY, ({ read, item, fromWire }) =>
+        decryptAndProject(read.table, fromWire ? readWireItem(item as WireItem, COMMAND) : (item as Item), COMMAND, read.projection),
+      )
       const responses: Record<string, Item[]> = {}
-      for (const [name, items] of Object.entries(Responses ?? {})) responses[name] = readFor(name) === undefined ? items : []
+      for (const { name, items } of returned) setOwn(responses, name, readFor(name) === undefined ? (items as Item[]) : [])
       work.forEach(({ name }, index) => responses[name].push(decrypted[index]))
       return {
         ...output,
-        ...(Responses === undefined ? {} : { Responses: responses }),
+        ...(Responses === undefined && wire?.responses === undefined ? {} : { Responses: responses }),
         ...(UnprocessedKeys === undefined ? {} : { UnprocessedKeys: asRequested(UnprocessedKeys, readFor) }),
       }
     },
   }
+}
+
+/** A table may be named "__proto__": its entry is set as an own property, not as the object's prototype. */
+function setOwn(record: Record<string, Item[]>, name: string, items: Item[]): void {
+  Object.defineProperty(record, name, { value: items, enumerable: true, writable: true, configurable: true })
 }
 
 /** Unprocessed keys come back with the caller's own projection, so a retry loop asks for what it asked for. */

@@ -1,7 +1,7 @@
 import type { QueryCommandInput, QueryCommandOutput, ScanCommandInput } from '@aws-sdk/client-dynamodb'
 import type { Item } from '../../types'
 import { mapBoundedReleasing } from '../bounded'
-import { readWireItem, type WireItem } from '../wire-page'
+import { readWireItem, takeItems, type WireItem } from '../wire-page'
 import { DECRYPT_CONCURRENCY, decryptAndProject, withoutProjection } from './shared'
 import type { CommandHandler } from './types'
 
@@ -21,8 +21,12 @@ function readMany(command: 'Query' | 'Scan'): CommandHandler<ReadManyInput> {
     if (projection !== undefined && request.Select === 'SPECIFIC_ATTRIBUTES') delete request.Select
     return {
       input: request,
-      takesWireItems: true,
-      async completeOutput(output, wireItems) {
+      takeFromBody(body) {
+        const page = takeItems(body)
+        return page === undefined ? undefined : { rest: page.rest, taken: { items: page.items } }
+      },
+      async completeOutput(output, wire) {
+        const wireItems = wire?.items
         const items = wireItems ?? (output as QueryCommandOutput).Items
         if (items === undefined) return output
         // One bad item fails the page: never a partial page of plaintext. The page of stored items is ours to consume;

@@ -1,6 +1,6 @@
 import type { Item } from '../../types'
 import type { EncryptedTable } from '../encrypted-table'
-import type { WireItem } from '../wire-page'
+import type { WireTaken } from '../wire-page'
 
 /** The configured tables of one client, looked up by name or ARN. */
 export interface Tables {
@@ -20,13 +20,16 @@ export interface Directive {
 export interface RequestPlan {
   input: object
   /**
-   * Verifies and decrypts what DynamoDB returned, before the DocumentClient unmarshalls it. `wireItems`: the page's
-   * items as sent (see wire-page.ts) when the plan asked for them with `takesWireItems` and the body could be read so;
-   * `output` then has no `Items` of its own.
+   * Verifies and decrypts what DynamoDB returned, before the DocumentClient unmarshalls it. `wire`: what `takeFromBody`
+   * took out of the HTTP body (see wire-page.ts), when the plan has one and the body could be read so; `output` then
+   * lacks those items.
    */
-  completeOutput?(output: object, wireItems?: WireItem[]): Promise<object>
-  /** Query and Scan: read the page's items from the HTTP body ourselves, so the SDK does not convert them in one block. */
-  takesWireItems?: boolean
+  completeOutput?(output: object, wire?: WireTaken): Promise<object>
+  /**
+   * Query, Scan, BatchGetItem: takes the configured tables' items out of a successful response body, so that the SDK
+   * does not convert them in one block; returns the rest of the body for the SDK, or `undefined` to leave it whole.
+   */
+  takeFromBody?(body: Uint8Array): { rest: Uint8Array; taken: WireTaken } | undefined
   /** Errors can carry items too (ReturnValuesOnConditionCheckFailure); returns the error to throw. */
   completeError?(error: unknown): Promise<unknown>
 }
