@@ -36,25 +36,31 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/**
- * Takes `Items` out of a JSON response body. `undefined` when the body is not a JSON object with an array of objects
- * under `Items`: the caller then hands the body to the SDK unchanged, which reads (or rejects) it as it always does.
- */
-export function takeItems(body: Uint8Array): SplitPage | undefined {
+function isArrayOfRecords(value: unknown): value is Record<string, unknown>[] {
+  return Array.isArray(value) && value.every(isRecord)
+}
+
+/** The body as a JSON object, or `undefined` when it is not one (the SDK then reads, or rejects, it as usual). */
+function parseObject(body: Uint8Array): Record<string, unknown> | undefined {
   let parsed: unknown
   try {
     parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
   } catch {
     return undefined
   }
-  if (!isRecord(parsed)) return undefined
+  return isRecord(parsed) ? parsed : undefined
+}
+
+/**
+ * Takes `Items` out of a JSON response body. `undefined` when the body is not a JSON object with an array of objects
+ * under `Items`: the caller then hands the body to the SDK unchanged, which reads (or rejects) it as it always does.
+ */
+export function takeItems(body: Uint8Array): SplitPage | undefined {
+  const parsed = parseObject(body)
+  if (parsed === undefined) return undefined
   const { Items: items, ...rest } = parsed
   if (!isArrayOfRecords(items)) return undefined
   return { items: items as WireItem[], rest: Buffer.from(JSON.stringify(rest)) }
-}
-
-function isArrayOfRecords(value: unknown): value is Record<string, unknown>[] {
-  return Array.isArray(value) && value.every(isRecord)
 }
 
 /**
@@ -62,13 +68,8 @@ function isArrayOfRecords(value: unknown): value is Record<string, unknown>[] {
  * entries stay for the SDK. `undefined` when the body is not shaped so or no table is taken: the SDK reads it unchanged.
  */
 export function takeResponses(body: Uint8Array, takes: (responseKey: string) => boolean): SplitResponses | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
-  } catch {
-    return undefined
-  }
-  if (!isRecord(parsed) || !isRecord(parsed.Responses)) return undefined
+  const parsed = parseObject(body)
+  if (parsed === undefined || !isRecord(parsed.Responses)) return undefined
   const responses = new Map<string, WireItem[]>()
   // Null prototype: a table may be named "__proto__", and its entry must stay an entry.
   const kept = Object.create(null) as Record<string, unknown>
