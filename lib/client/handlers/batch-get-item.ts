@@ -44,20 +44,19 @@ export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (inp
     async completeOutput(output, wire) {
       const { Responses, UnprocessedKeys } = output as BatchGetItemCommandOutput
       // Tables the SDK converted (all of them when the body was left whole), then those taken from the body.
-      const returned: Array<{ name: string; items: Array<Item | WireItem>; fromWire: boolean }> = [
-        ...Object.entries(Responses ?? {}).map(([name, items]) => ({ name, items, fromWire: false })),
-        ...[...(wire?.responses ?? [])].map(([name, items]) => ({ name, items, fromWire: true })),
-      ]
+      const returned = [
+        ...Object.entries(Responses ?? {}).map(([name, items]) => ({ name, items: items as Array<Item | WireItem>, fromWire: false })),
+        ...[...(wire?.responses ?? [])].map(([name, items]) => ({ name, items: items as Array<Item | WireItem>, fromWire: true })),
+      ].map((entry) => ({ ...entry, read: readFor(entry.name) }))
       const work: Array<{ name: string; read: TableRead; item: Item | WireItem; fromWire: boolean }> = []
-      for (const { name, items, fromWire } of returned) {
-        const read = readFor(name)
+      for (const { name, items, fromWire, read } of returned) {
         if (read !== undefined) items.forEach((item) => work.push({ name, read, item, fromWire }))
       }
       const decrypted = await mapBounded(work, DECRYPT_CONCURRENCY, ({ read, item, fromWire }) =>
         decryptAndProject(read.table, fromWire ? readWireItem(item as WireItem, COMMAND) : (item as Item), COMMAND, read.projection),
       )
       const responses: Record<string, Item[]> = {}
-      for (const { name, items } of returned) setOwn(responses, name, readFor(name) === undefined ? (items as Item[]) : [])
+      for (const { name, items, read } of returned) setOwn(responses, name, read === undefined ? (items as Item[]) : [])
       work.forEach(({ name }, index) => responses[name].push(decrypted[index]))
       return {
         ...output,
