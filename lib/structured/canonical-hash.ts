@@ -19,7 +19,6 @@ export interface CanonicalField {
 const ENCRYPTED = Buffer.from('ENCRYPTED', 'ascii')
 const PLAINTEXT = Buffer.from('PLAINTEXT', 'ascii')
 
-
 /**
  * SHA-384 over the canonical record: the full header, the length-prefixed serialized full encryption
  * context, then each signed attribute in canonical order:
