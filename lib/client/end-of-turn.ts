@@ -10,7 +10,11 @@ import type { ItemCrypto } from './encrypted-table'
  * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its
  * own result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still
  * overlap. A turn starts at most MAX_PER_TURN items and stops starting them once TURN_BUDGET_MS have passed, so a
- * burst of requests or a page of signed items cannot hold the event loop for long.
+ * burst of requests or a page of signed items cannot hold the event loop for long. The limits are small because a
+ * turn also runs the continuations of the items whose thread-pool work has finished, and may take a young-generation
+ * collection (each item leaves a dozen native cipher, HMAC and key objects, which make scavenges slow): with 32 items
+ * or 4 ms per turn, a 1,000-item signed Query held the loop for up to 20-31 ms; with 4 items or 1 ms, 12-16 ms, and
+ * neither the Query's duration nor 32-in-flight put and get throughput changed (README, performance).
  * While a single request is in flight there is nothing to group its item with, so that item starts at once; further
  * items in the same turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page
  * and the page's decryption do not add up to one long block of the event loop.
@@ -19,9 +23,9 @@ import type { ItemCrypto } from './encrypted-table'
  * encryption must not wait for a test to advance its clock.
  */
 
-const MAX_PER_TURN = 32
-/** A turn stops starting items after this long; the rest start in the next turn (signed items take ~1 ms each). */
-const TURN_BUDGET_MS = 4
+const MAX_PER_TURN = 4
+/** A turn stops starting items after this long; the rest start in the next turn (a signed item's start takes ~0.25 ms). */
+const TURN_BUDGET_MS = 1
 
 type Job = () => void
 
