@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { EncryptedDocumentClient, hierarchicalKeyring } from '../lib'
 import type { BenchKeyStore } from './kms-calls'
+import { prepareCell } from './cells'
+import type { Floor } from './floor'
 import { makeItem, nativeItem, PARTITION_KEY, SORT_KEY, tableConfig, type SuiteLabel } from './items'
 import { batchWrite, createDataTable, EAST, type LocalStack } from './stack'
 
@@ -11,12 +13,24 @@ export interface LatencyFigures {
   p99Ms: number
 }
 
+interface OperationLatency {
+  plain: LatencyFigures
+  encrypted: LatencyFigures
+  p50Ratio: number
+  p99Ratio: number
+  /**
+   * The plain client with the floor's node:crypto calls for the item run inside each request (before a put is sent,
+   * after a get's answer): the least any implementation of the format could add to the request's latency.
+   */
+  floorInRequest: LatencyFigures & { p50Ratio: number; cryptoP50Ms: number }
+}
+
 export interface ClientComparison {
   /** 0x6700, hierarchical keyring on the DynamoDB branch key store (warm), 1 KB items, DynamoDB Local. */
   setup: string
   samples: number
-  put: { plain: LatencyFigures; encrypted: LatencyFigures; p50Ratio: number; p99Ratio: number }
-  get: { plain: LatencyFigures; encrypted: LatencyFigures; p50Ratio: number; p99Ratio: number }
+  put: OperationLatency
+  get: OperationLatency
   concurrency32: {
     operations: number
     put: { plainPerSecond: number; encryptedPerSecond: number; ratio: number }
@@ -54,6 +68,30 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start
 }
 
+/**
+ * Runs the floor's crypto for the item inside each request of `low`: encryption before a PutItem is sent, decryption
+ * after a GetItem's answer. Records how long the crypto took there.
+ */
+function runFloorInRequests(low: DynamoDBClient, floor: Floor, took: number[]): void {
+  low.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutItemCommand') {
+        const start = performance.now()
+        floor.encrypt()
+        took.push(performance.now() - start)
+        return next(args)
+      }
+      const output = await next(args)
+      if (context.commandName !== 'GetItemCommand') return output
+      const start = performance.now()
+      await floor.decrypt()
+      took.push(performance.now() - start)
+      return output
+    },
+    { step: 'initialize', name: 'benchFloorCrypto' },
+  )
+}
+
 async function runConcurrently(total: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0
   const start = performance.now()
@@ -66,50 +104,70 @@ async function runConcurrently(total: number, concurrency: number, op: (i: numbe
 }
 
 /**
- * EncryptedDocumentClient against a plain DynamoDBDocumentClient on the same 1 KB items, same DynamoDB Local, same run.
- * Every measurement alternates between the two clients (which goes first alternates too), so load drifts hit both.
+ * EncryptedDocumentClient against a plain DynamoDBDocumentClient on the same 1 KB items, same DynamoDB Local, same run,
+ * with a third client for latency: the plain one running the floor's crypto inside each request. Every measurement
+ * rotates between the clients (which goes first rotates too), so load drifts hit all of them.
  */
 export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore, options: { samples: number; rounds: number; operations: number }, log: (line: string) => void): Promise<ClientComparison> {
   const plainTable = 'bench-latency-plain'
   const encryptedTable = 'bench-latency-encrypted'
+  const floorTable = 'bench-latency-floor'
   const plainLow = new DynamoDBClient(stack.ddbConfig(EAST))
   const encryptedLow = new DynamoDBClient(stack.ddbConfig(EAST))
+  const floorLow = new DynamoDBClient(stack.ddbConfig(EAST))
   try {
-    await createDataTable(plainLow, plainTable)
-    await createDataTable(plainLow, encryptedTable)
+    for (const table of [plainTable, encryptedTable, floorTable]) await createDataTable(plainLow, table)
     const keyring = hierarchicalKeyring({ branchKeyId: keyStore.branchKeyId, keyStore: keyStore.eastStore })
+    const floorCrypto: number[] = []
+    runFloorInRequests(floorLow, (await prepareCell('0x6700', 1024, 1000)).floor, floorCrypto)
     const clients = {
       plain: { client: DynamoDBDocumentClient.from(plainLow), table: plainTable },
       encrypted: { client: EncryptedDocumentClient.from(encryptedLow, { tables: { [encryptedTable]: tableConfig('0x6700', keyring) } }), table: encryptedTable },
+      floor: { client: DynamoDBDocumentClient.from(floorLow), table: floorTable },
     }
+    type Which = keyof typeof clients
     const template = makeItem(1024)
     const itemFor = (i: number) => nativeItem({ ...template, [PARTITION_KEY]: { S: `user-${i % 512}` }, [SORT_KEY]: { N: String(i) } })
     const keyFor = (i: number) => ({ [PARTITION_KEY]: `user-${i % 512}`, [SORT_KEY]: i })
-    const put = (which: keyof typeof clients, i: number) => clients[which].client.send(new PutCommand({ TableName: clients[which].table, Item: itemFor(i) }))
-    const get = async (which: keyof typeof clients, i: number) => {
+    const put = (which: Which, i: number) => clients[which].client.send(new PutCommand({ TableName: clients[which].table, Item: itemFor(i) }))
+    const get = async (which: Which, i: number) => {
       const out = await clients[which].client.send(new GetCommand({ TableName: clients[which].table, Key: keyFor(i) }))
       if (out.Item === undefined) throw new Error(`${clients[which].table}: item ${i} missing`)
     }
-    const order = (i: number): Array<keyof typeof clients> => (i % 2 === 0 ? ['plain', 'encrypted'] : ['encrypted', 'plain'])
+    const all: Which[] = ['plain', 'encrypted', 'floor']
+    const order = (i: number): Which[] => all.map((_, k) => all[(i + k) % all.length])
+    const pair = (i: number): Array<'plain' | 'encrypted'> => (i % 2 === 0 ? ['plain', 'encrypted'] : ['encrypted', 'plain'])
 
     // Warm-up: connections open, branch key cached, code compiled.
     for (let i = 0; i < 100; i++) for (const which of order(i)) await put(which, i)
     for (let i = 0; i < 100; i++) for (const which of order(i)) await get(which, i)
 
-    const latencies = { put: { plain: [] as number[], encrypted: [] as number[] }, get: { plain: [] as number[], encrypted: [] as number[] } }
-    for (let i = 0; i < options.samples; i++) for (const which of order(i)) latencies.put[which].push(await timed(() => put(which, i)))
-    for (let i = 0; i < options.samples; i++) for (const which of order(i)) latencies.get[which].push(await timed(() => get(which, i)))
+    const latencies = { put: { plain: [] as number[], encrypted: [] as number[], floor: [] as number[] }, get: { plain: [] as number[], encrypted: [] as number[], floor: [] as number[] } }
+    const floorCryptoP50 = { put: 0, get: 0 }
+    for (const op of ['put', 'get'] as const) {
+      floorCrypto.length = 0
+      const run = op === 'put' ? put : get
+      for (let i = 0; i < options.samples; i++) for (const which of order(i)) latencies[op][which].push(await timed(() => run(which, i)))
+      floorCryptoP50[op] = figures(floorCrypto).p50Ms
+    }
 
     const elapsed = { put: { plain: 0, encrypted: 0 }, get: { plain: 0, encrypted: 0 } }
     for (let round = 0; round < options.rounds; round++) {
-      for (const which of order(round)) elapsed.put[which] += await runConcurrently(options.operations, 32, (i) => put(which, i))
-      for (const which of order(round)) elapsed.get[which] += await runConcurrently(options.operations, 32, (i) => get(which, i % options.operations))
+      for (const which of pair(round)) elapsed.put[which] += await runConcurrently(options.operations, 32, (i) => put(which, i))
+      for (const which of pair(round)) elapsed.get[which] += await runConcurrently(options.operations, 32, (i) => get(which, i % options.operations))
     }
     const perSecond = (ms: number) => (options.operations * options.rounds * 1000) / ms
-    const compare = (op: 'put' | 'get') => {
+    const compare = (op: 'put' | 'get'): OperationLatency => {
       const plain = figures(latencies[op].plain)
       const encrypted = figures(latencies[op].encrypted)
-      return { plain, encrypted, p50Ratio: encrypted.p50Ms / plain.p50Ms, p99Ratio: encrypted.p99Ms / plain.p99Ms }
+      const floor = figures(latencies[op].floor)
+      return {
+        plain,
+        encrypted,
+        p50Ratio: encrypted.p50Ms / plain.p50Ms,
+        p99Ratio: encrypted.p99Ms / plain.p99Ms,
+        floorInRequest: { ...floor, p50Ratio: floor.p50Ms / plain.p50Ms, cryptoP50Ms: floorCryptoP50[op] },
+      }
     }
     const throughput = (op: 'put' | 'get') => {
       const plainPerSecond = perSecond(elapsed[op].plain)
@@ -128,6 +186,7 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
       const t = result.concurrency32[op]
       log(
         `  ${op}: p50 ${r.encrypted.p50Ms.toFixed(2)} vs ${r.plain.p50Ms.toFixed(2)} ms (×${r.p50Ratio.toFixed(2)}), p99 ${r.encrypted.p99Ms.toFixed(2)} vs ${r.plain.p99Ms.toFixed(2)} ms (×${r.p99Ratio.toFixed(2)}); ` +
+          `floor crypto in the request: p50 ${r.floorInRequest.p50Ms.toFixed(2)} ms (×${r.floorInRequest.p50Ratio.toFixed(2)}), its crypto ${r.floorInRequest.cryptoP50Ms.toFixed(3)} ms; ` +
           `@32: ${t.encryptedPerSecond.toFixed(0)} vs ${t.plainPerSecond.toFixed(0)}/s (×${t.ratio.toFixed(2)})`,
       )
     }
@@ -135,6 +194,7 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
   } finally {
     plainLow.destroy()
     encryptedLow.destroy()
+    floorLow.destroy()
   }
 }
 

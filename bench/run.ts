@@ -91,8 +91,12 @@ function targetsOf(throughput: ThroughputRow[], inFlight: InFlightRow[], memory:
       measured: `${hierarchy.totalKmsCalls} calls`,
       met: hierarchy.totalKmsCalls <= 4,
     },
-    { name: 'DynamoDB Local put p50, encrypted / plain', target: '≤ 1.15×', measured: ratio(clients.put.p50Ratio), met: clients.put.p50Ratio <= 1.15 },
-    { name: 'DynamoDB Local get p50, encrypted / plain', target: '≤ 1.15×', measured: ratio(clients.get.p50Ratio), met: clients.get.p50Ratio <= 1.15 },
+    ...(['put', 'get'] as const).map((op) => ({
+      name: `DynamoDB Local ${op} p50, encrypted / plain`,
+      target: '≤ 1.15×',
+      measured: `${ratio(clients[op].p50Ratio)} (plain + the floor's crypto in the request: ${ratio(clients[op].floorInRequest.p50Ratio)})`,
+      met: clients[op].p50Ratio <= 1.15,
+    })),
     { name: 'DynamoDB Local put throughput @32, encrypted / plain', target: '≥ 0.8×', measured: ratio(clients.concurrency32.put.ratio), met: clients.concurrency32.put.ratio >= 0.8 },
     { name: 'DynamoDB Local get throughput @32, encrypted / plain', target: '≥ 0.8×', measured: ratio(clients.concurrency32.get.ratio), met: clients.concurrency32.get.ratio >= 0.8 },
     { name: '1 MB item: peak memory above baseline / item size', target: '≤ 10×', measured: ratio(mb.peakTimesItemSize), met: mb.peakTimesItemSize <= 10 },
@@ -122,7 +126,8 @@ function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComp
     const t = clients.concurrency32[op]
     console.log(
       `  ${op}  p50 ${r.encrypted.p50Ms.toFixed(2)}/${r.plain.p50Ms.toFixed(2)} ms ×${r.p50Ratio.toFixed(2)}  p99 ${r.encrypted.p99Ms.toFixed(2)}/${r.plain.p99Ms.toFixed(2)} ms ×${r.p99Ratio.toFixed(2)}` +
-        `  @32 ${t.encryptedPerSecond.toFixed(0)}/${t.plainPerSecond.toFixed(0)} per s ×${t.ratio.toFixed(2)}`,
+        `  @32 ${t.encryptedPerSecond.toFixed(0)}/${t.plainPerSecond.toFixed(0)} per s ×${t.ratio.toFixed(2)}` +
+        `  | plain + floor crypto in the request: p50 ×${r.floorInRequest.p50Ratio.toFixed(2)} (its crypto ${r.floorInRequest.cryptoP50Ms.toFixed(3)} ms)`,
     )
   }
   console.log(
