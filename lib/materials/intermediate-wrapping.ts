@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
+import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { hkdfSha512 } from '../structured/hkdf'
 
 /**
  * MPL intermediate key wrapping (mandatory for both DB-ESDK suites): the plaintext data key is encrypted under a key
@@ -13,10 +14,9 @@ export const ENCRYPTED_PDK_LENGTH = KEY_LENGTH + TAG_LENGTH
 const ZERO_IV = Buffer.alloc(12)
 const ENC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_ENC', 'ascii')
 const MAC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_MAC', 'ascii')
-const NO_SALT = Buffer.alloc(0)
 
 function hkdf(intermediateKey: Uint8Array, info: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha512', intermediateKey, NO_SALT, info, KEY_LENGTH))
+  return hkdfSha512(intermediateKey, info, KEY_LENGTH)
 }
 
 /** The symmetric signing key of one EDK (HMAC-SHA384 key for its recipient tag). */

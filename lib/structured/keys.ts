@@ -1,11 +1,10 @@
-import { createCipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto'
 import { ItemInputError } from '../errors'
 import { COMMITMENT_LENGTH, MESSAGE_ID_LENGTH } from './header'
+import { hkdfSha512 } from './hkdf'
 
 const KEY_LENGTH = 32
 const NONCE_LENGTH = 12
-/** RFC 5869 "no salt": HashLen zero bytes, which Node derives from an empty salt. */
-const NO_SALT = Buffer.alloc(0)
 const COMMIT_KEY_LABEL = Buffer.from('AWS_DBE_COMMIT_KEY', 'ascii')
 const FIELD_ROOT_KEY_LABEL = Buffer.from('AWS_DBE_DERIVE_KEY', 'ascii')
 const FIELD_KEY_LABEL = Buffer.from('AwsDbeField', 'ascii')
@@ -19,14 +18,14 @@ function checkKeyInputs(pdk: Uint8Array, messageId: Uint8Array): void {
   if (messageId.length !== MESSAGE_ID_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The message id must be ${MESSAGE_ID_LENGTH} bytes, not ${messageId.length}.`)
 }
 
-function hkdfSha512(ikm: Uint8Array, label: Buffer, messageId: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha512', ikm, NO_SALT, Buffer.concat([label, messageId]), KEY_LENGTH))
+function deriveFromMessage(pdk: Uint8Array, label: Buffer, messageId: Uint8Array): Buffer {
+  return hkdfSha512(pdk, Buffer.concat([label, messageId]), KEY_LENGTH)
 }
 
 /** HKDF-SHA512(PDK, no salt, "AWS_DBE_COMMIT_KEY" || messageId, 32). */
 export function deriveCommitKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
   checkKeyInputs(pdk, messageId)
-  return hkdfSha512(pdk, COMMIT_KEY_LABEL, messageId)
+  return deriveFromMessage(pdk, COMMIT_KEY_LABEL, messageId)
 }
 
 /** HMAC-SHA512 of the header body, truncated to 32 bytes (the shipped code, not the spec's SHA-384). */
@@ -43,7 +42,7 @@ export function verifyCommitment(commitKey: Uint8Array, headerBody: Uint8Array, 
 /** HKDF-SHA512(PDK, no salt, "AWS_DBE_DERIVE_KEY" || messageId, 32). */
 export function deriveFieldRootKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
   checkKeyInputs(pdk, messageId)
-  return hkdfSha512(pdk, FIELD_ROOT_KEY_LABEL, messageId)
+  return deriveFromMessage(pdk, FIELD_ROOT_KEY_LABEL, messageId)
 }
 
 export interface FieldKey {

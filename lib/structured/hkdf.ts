@@ -1,0 +1,27 @@
+import { createHmac } from 'node:crypto'
+
+/*
+ * HKDF-SHA512 (RFC 5869) with no salt and one output block, as the item format and the MPL's intermediate key wrapping
+ * use it (four derivations per item), made of node:crypto's HMAC: extract, then one expand block. hkdfSync computes
+ * the same two HMACs but wraps the input key in a KeyObject and sets up an OpenSSL KDF on every call, which made it a
+ * fifth of the library's time per unsigned item (12 µs a call against 6 µs here). The tests check it against hkdfSync.
+ */
+
+const HASH_LENGTH = 64
+/** RFC 5869: without a salt, HashLen zero bytes (HMAC pads a shorter key with zeros, so it equals an empty salt). */
+const NO_SALT = Buffer.alloc(HASH_LENGTH)
+const FIRST_BLOCK = Buffer.of(1)
+
+/** The first `length` (1 to 64) bytes of HKDF-SHA512(ikm, no salt, info). Intermediate secrets are zeroed. */
+export function hkdfSha512(ikm: Uint8Array, info: Uint8Array, length: number): Buffer {
+  if (!Number.isInteger(length) || length < 1 || length > HASH_LENGTH) {
+    throw new RangeError(`hkdfSha512 derives 1 to ${HASH_LENGTH} bytes (one block), not ${length}.`)
+  }
+  const pseudorandomKey = createHmac('sha512', NO_SALT).update(ikm).digest()
+  const block = createHmac('sha512', pseudorandomKey).update(info).update(FIRST_BLOCK).digest()
+  pseudorandomKey.fill(0)
+  const key = Buffer.alloc(length)
+  block.copy(key, 0, 0, length)
+  block.fill(0)
+  return key
+}
