@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors'
 import { ItemEncryptor } from '../item'
+import { suiteFromName } from '../structured/suite'
 import type { EncryptionConfig } from '../types'
 import { EncryptedTable } from './encrypted-table'
 import { endOfTurnCrypto } from './end-of-turn'
@@ -15,7 +16,8 @@ export function buildTables(config: EncryptionConfig): Tables {
   const byName = new Map<string, EncryptedTable>()
   for (const [name, tableConfig] of Object.entries(config.tables)) {
     const encryptor = new ItemEncryptor({ ...tableConfig, tableName: name })
-    byName.set(name, new EncryptedTable(name, new TablePolicy(name, tableConfig), endOfTurnCrypto(encryptor)))
+    const signed = suiteFromName(tableConfig.algorithmSuiteId).signed
+    byName.set(name, new EncryptedTable(name, new TablePolicy(name, tableConfig), endOfTurnCrypto(encryptor, { signed })))
   }
   return {
     names: new Set(byName.keys()),
