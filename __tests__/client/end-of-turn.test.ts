@@ -44,6 +44,16 @@ function countTurns(): { current: () => number; stop: () => void } {
   return { current: () => turn, stop: () => (ticking = false) }
 }
 
+/**
+ * Stops the clock the turn budget reads, so that tests of the unit limits count items per turn exactly even on a loaded
+ * machine, where a preempted turn could otherwise run out of its 4 ms.
+ */
+function freezeClock(): () => void {
+  const now = performance.now()
+  const clock = jest.spyOn(performance, 'now').mockReturnValue(now)
+  return () => clock.mockRestore()
+}
+
 /** How many items started in each turn, in turn order. */
 function itemsPerTurn(startedIn: number[]): number[] {
   return [...new Set(startedIn)].map((turn) => startedIn.filter((t) => t === turn).length)
@@ -85,6 +95,7 @@ describe('item crypto at the end of the event-loop turn', () => {
 
   it('a burst starts at most 32 unsigned items per turn, the rest in the next turns, in order', async () => {
     const log: string[] = []
+    const thawClock = freezeClock()
     const turns = countTurns()
     const startedIn: number[] = []
     const inner = recordingCrypto(log)
@@ -102,11 +113,13 @@ describe('item crypto at the end of the event-loop turn', () => {
       expect(log).toEqual(ids.map((id) => `encrypt ${id}`))
     } finally {
       turns.stop()
+      thawClock()
     }
     expect(itemsPerTurn(startedIn)).toEqual([32, 32, 32, 4])
   })
 
   it('a signed item weighs 8 unsigned ones: a burst of 10 signed items starts 4, 4 and 2 per turn', async () => {
+    const thawClock = freezeClock()
     const turns = countTurns()
     const startedIn: number[] = []
     const crypto = endOfTurnCrypto(
@@ -123,11 +136,13 @@ describe('item crypto at the end of the event-loop turn', () => {
       await Promise.all(requests(10, (i) => crypto.encryptItem(item(`s${i}`))))
     } finally {
       turns.stop()
+      thawClock()
     }
     expect(itemsPerTurn(startedIn)).toEqual([4, 4, 2])
   })
 
   it('tables share the turns: a signed item that would overfill a turn waits for the next, and order is kept', async () => {
+    const thawClock = freezeClock()
     const turns = countTurns()
     const started: Array<[string, number]> = []
     const record = (i: Item) => {
@@ -141,6 +156,7 @@ describe('item crypto at the end of the event-loop turn', () => {
       await Promise.all(requests(ids.length, (i) => (ids[i] === 'signed' ? signed : unsigned).decryptItem(item(ids[i]))))
     } finally {
       turns.stop()
+      thawClock()
     }
     expect(started.map(([id]) => id)).toEqual(ids)
     const turnOf = new Map(started)
@@ -232,6 +248,7 @@ describe('item crypto at the end of the event-loop turn', () => {
       ...(algorithmSuiteId === undefined ? {} : { algorithmSuiteId }),
     }
     const table = buildTables({ tables: { orders: config } }).get('orders')
+    const thawClock = freezeClock()
     const turns = countTurns()
     const startedIn: number[] = []
     const encrypt = jest.spyOn(ItemEncryptor.prototype, 'encryptItem').mockImplementation((i: Item) => {
@@ -243,6 +260,7 @@ describe('item crypto at the end of the event-loop turn', () => {
     } finally {
       encrypt.mockRestore()
       turns.stop()
+      thawClock()
     }
     expect(itemsPerTurn(startedIn)).toEqual(expected)
   })
