@@ -11,32 +11,47 @@ function compareBytes(a: Buffer, b: Buffer): number {
   return Buffer.compare(a, b)
 }
 
-interface EncodedPair {
-  key: Buffer
-  value: Buffer
+interface SizedPair {
+  key: string
+  value: string
+  keyLength: number
+  valueLength: number
 }
 
-function encodePairs(context: EncryptionContextMap): EncodedPair[] {
-  const pairs: EncodedPair[] = []
+/** Any UTF-16 surrogate: in a well-formed string, a character outside the Basic Multilingual Plane. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/**
+ * The pairs in UTF-8 byte order of their keys, with their UTF-8 lengths, checked: string values, no lone surrogates,
+ * lengths that fit a u16, no key twice. Keys without surrogates are compared as strings (UTF-16 code unit order is
+ * UTF-8 byte order for them), others by their UTF-8 bytes.
+ */
+function sizedPairs(context: EncryptionContextMap): SizedPair[] {
+  const pairs: SizedPair[] = []
+  let anyOutsideBmp = false
   for (const [key, value] of Object.entries(context)) {
     if (typeof value !== 'string') {
       throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context value for key "${key}" is not a string.`)
     }
-    const keyBytes = encodeStrictUtf8(key, 'key')
-    const valueBytes = encodeStrictUtf8(value, `value of key "${key}"`)
-    if (keyBytes.length > MAX_U16 || valueBytes.length > MAX_U16) {
+    refuseLoneSurrogate(key, 'key')
+    refuseLoneSurrogate(value, `value of key "${key}"`)
+    const keyLength = Buffer.byteLength(key, 'utf8')
+    const valueLength = Buffer.byteLength(value, 'utf8')
+    if (keyLength > MAX_U16 || valueLength > MAX_U16) {
       throw new ItemInputError(
         'ERR_INVALID_ATTRIBUTE_VALUE',
         `Encryption context entry "${key.slice(0, 64)}" is longer than 65535 UTF-8 bytes; shorten the key attribute value or name.`,
       )
     }
-    pairs.push({ key: keyBytes, value: valueBytes })
+    anyOutsideBmp ||= SURROGATE.test(key)
+    pairs.push({ key, value, keyLength, valueLength })
   }
-  pairs.sort((a, b) => compareBytes(a.key, b.key))
+  if (anyOutsideBmp) pairs.sort((a, b) => compareBytes(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8')))
+  else pairs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   for (let i = 1; i < pairs.length; i++) {
-    // Distinct JS strings can only collide in UTF-8 if one held a lone surrogate, which encodeStrictUtf8 refuses.
-    if (compareBytes(pairs[i - 1].key, pairs[i].key) === 0) {
-      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context has the key "${pairs[i].key.toString('utf8')}" twice.`)
+    // Well-formed strings are equal exactly when their UTF-8 bytes are.
+    if (pairs[i - 1].key === pairs[i].key) {
+      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context has the key "${pairs[i].key}" twice.`)
     }
   }
   if (pairs.length > MAX_U16) {
@@ -47,11 +62,15 @@ function encodePairs(context: EncryptionContextMap): EncodedPair[] {
 
 const LONE_SURROGATE = /\p{Surrogate}/u
 
-/** UTF-8 of a string that must round-trip exactly (a lone surrogate would silently become U+FFFD). */
-export function encodeStrictUtf8(text: string, what: string): Buffer {
+function refuseLoneSurrogate(text: string, what: string): void {
   if (LONE_SURROGATE.test(text)) {
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The ${what} contains a lone UTF-16 surrogate and cannot be encoded as UTF-8.`)
   }
+}
+
+/** UTF-8 of a string that must round-trip exactly (a lone surrogate would silently become U+FFFD). */
+export function encodeStrictUtf8(text: string, what: string): Buffer {
+  refuseLoneSurrogate(text, what)
   return Buffer.from(text, 'utf8')
 }
 
@@ -64,18 +83,19 @@ export function decodeStrictUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-function writePairs(pairs: EncodedPair[], withCount: boolean): Buffer {
-  let size = withCount ? 2 : 0
-  for (const pair of pairs) size += 4 + pair.key.length + pair.value.length
+/** `u16 count` then each pair as `u16 len || key || u16 len || value`, written in place. */
+function writePairs(pairs: SizedPair[]): Buffer {
+  let size = 2
+  for (const pair of pairs) size += 4 + pair.keyLength + pair.valueLength
   const out = Buffer.alloc(size)
-  let offset = 0
-  if (withCount) offset = out.writeUInt16BE(pairs.length, offset)
+  let offset = out.writeUInt16BE(pairs.length, 0)
   for (const pair of pairs) {
-    offset = out.writeUInt16BE(pair.key.length, offset)
-    offset += pair.key.copy(out, offset)
-    offset = out.writeUInt16BE(pair.value.length, offset)
-    offset += pair.value.copy(out, offset)
+    offset = out.writeUInt16BE(pair.keyLength, offset)
+    offset += out.write(pair.key, offset, 'utf8')
+    offset = out.writeUInt16BE(pair.valueLength, offset)
+    offset += out.write(pair.value, offset, 'utf8')
   }
+  if (offset !== size) throw new Error(`encryption context: wrote ${offset} of ${size} bytes`)
   return out
 }
 
@@ -93,7 +113,7 @@ const serializedFrozen = new WeakMap<EncryptionContextMap, Buffer>()
 export function serializeEncryptionContext(context: EncryptionContextMap): Buffer {
   const cached = serializedFrozen.get(context)
   if (cached !== undefined) return cached
-  const serialized = writePairs(encodePairs(context), true)
+  const serialized = writePairs(sizedPairs(context))
   if (Object.isFrozen(context)) serializedFrozen.set(context, serialized)
   return serialized
 }
