@@ -28,7 +28,8 @@ import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
  *   over the canonical record · HMAC-SHA384 recipient tag · [0x6701: ECDSA sign].
  * Where node:crypto offers two ways to the same bytes the floor takes the cheaper one, as a library could: the public
  *   key leaves OpenSSL as JWK, encoded by the key generation itself (the DER SPKI encoding costs about 90 µs more), and
- *   each HKDF is its two HMAC-SHA512 calls (extract, one expand block), half the time of hkdfSync.
+ *   each HKDF is HMAC-SHA512 calls (extract, one expand block), half the time of hkdfSync, with one extract for the
+ *   two keys of the same input (KEK and MAC key; commit key and field root key).
  * decrypt: hierarchy unwrap (HMAC-SHA256 + AES-256-GCM) · HKDF KEK + AES-256-GCM + HKDF MAC key · HKDF commit key +
  *   HMAC-SHA512 + constant-time compare · SHA-384 + HMAC-SHA384 + compare · [0x6701: point decompression and public key
  *   import (WebCrypto raw), ECDSA verify] · HKDF field root key · one CTR key stream · per field AES-256-GCM decrypt.
@@ -81,8 +82,14 @@ const generateWithJwkPublicKey = generateKeyPairSync as unknown as (
   options: { namedCurve: string; publicKeyEncoding: { format: 'jwk' } },
 ) => { publicKey: { x: string; y: string }; privateKey: KeyObject }
 
-function hkdf(ikm: Buffer, info: Buffer): Buffer {
-  return createHmac('sha512', createHmac('sha512', NO_SALT).update(ikm).digest()).update(info).update(FIRST_BLOCK).digest().subarray(0, 32)
+/** HKDF-Extract: one per input key; the two keys derived from each input share it. */
+function extract(ikm: Buffer): Buffer {
+  return createHmac('sha512', NO_SALT).update(ikm).digest()
+}
+
+/** HKDF-Expand, one block, first 32 bytes. */
+function expand(pseudorandomKey: Buffer, info: Buffer): Buffer {
+  return createHmac('sha512', pseudorandomKey).update(info).update(FIRST_BLOCK).digest().subarray(0, 32)
 }
 
 function gcmSeal(key: Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): { ciphertext: Buffer; tag: Buffer } {
@@ -122,7 +129,7 @@ function assertSameFieldKeys(fieldKeystream: (fieldRoot: Buffer) => Buffer, coun
 function assertSameHkdf(): void {
   const pdk = randomBytes(32)
   const messageId = randomBytes(32)
-  if (!hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId])).equals(deriveFieldRootKey(pdk, messageId))) throw new Error("floor: HKDF differs from the library's")
+  if (!expand(extract(pdk), Buffer.concat([DERIVE_LABEL, messageId])).equals(deriveFieldRootKey(pdk, messageId))) throw new Error("floor: HKDF differs from the library's")
 }
 
 /**
@@ -186,12 +193,14 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
     }
     const wrappingKey = createHmac('sha256', branchKey).update(kdfInput(salt)).digest()
     const wrapped = gcmSeal(wrappingKey, iv, wrapAad, ik)
-    const kek = hkdf(ik, ENC_INFO)
-    const macKey = hkdf(ik, MAC_INFO)
+    const ikPrk = extract(ik)
+    const kek = expand(ikPrk, ENC_INFO)
+    const macKey = expand(ikPrk, MAC_INFO)
     const sealedPdk = gcmSeal(kek, ZERO_IV, contextAad, pdk)
-    const commitKey = hkdf(pdk, Buffer.concat([COMMIT_LABEL, messageId]))
+    const pdkPrk = extract(pdk)
+    const commitKey = expand(pdkPrk, Buffer.concat([COMMIT_LABEL, messageId]))
     const commitment = createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, 32)
-    const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
+    const fieldRoot = expand(pdkPrk, Buffer.concat([DERIVE_LABEL, messageId]))
     const keystream = fieldKeystream(fieldRoot)
     const sealedFields = fields.map((field, index) => {
       const at = index * FIELD_STRIDE
@@ -224,16 +233,18 @@ export function buildFloor(suite: SuiteLabel, item: Item, logicalTableName: stri
     const iv = random.subarray(80, 92)
     const wrappingKey = createHmac('sha256', branchKey).update(kdfInput(salt)).digest()
     const ik = gcmOpen(wrappingKey, iv, wrapAad, sealed.wrappedIk, sealed.ikTag)
-    const kek = hkdf(ik, ENC_INFO)
+    const ikPrk = extract(ik)
+    const kek = expand(ikPrk, ENC_INFO)
     const pdk = gcmOpen(kek, ZERO_IV, contextAad, sealed.encryptedPdk, sealed.pdkTag)
-    const macKey = hkdf(ik, MAC_INFO)
-    const commitKey = hkdf(pdk, Buffer.concat([COMMIT_LABEL, messageId]))
+    const macKey = expand(ikPrk, MAC_INFO)
+    const pdkPrk = extract(pdk)
+    const commitKey = expand(pdkPrk, Buffer.concat([COMMIT_LABEL, messageId]))
     const commitment = createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, 32)
     if (!timingSafeEqual(commitment, sealed.commitment)) throw new Error('floor: commitment')
     const hash = createHash('sha384').update(record).digest()
     if (!timingSafeEqual(createHmac('sha384', macKey).update(hash).digest(), sealed.tag)) throw new Error('floor: tag')
     const openFields = (): void => {
-      const fieldRoot = hkdf(pdk, Buffer.concat([DERIVE_LABEL, messageId]))
+      const fieldRoot = expand(pdkPrk, Buffer.concat([DERIVE_LABEL, messageId]))
       const keystream = fieldKeystream(fieldRoot)
       fields.forEach((field, index) => {
         const at = index * FIELD_STRIDE

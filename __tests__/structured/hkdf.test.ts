@@ -1,5 +1,5 @@
 import { hkdfSync, randomBytes } from 'node:crypto'
-import { hkdfSha512 } from '../../lib/structured/hkdf'
+import { hkdfExpandSha512, hkdfExtractSha512, hkdfSha512 } from '../../lib/structured/hkdf'
 
 const nodeHkdf = (ikm: Uint8Array, info: Uint8Array, length: number) => Buffer.from(hkdfSync('sha512', ikm, Buffer.alloc(0), info, length))
 
@@ -29,5 +29,13 @@ describe('hkdfSha512 (HMAC extract + one expand block)', () => {
 
   it.each([0, 65, 1.5, Number.NaN])('refuses an output length of %p, naming the allowed range', (length) => {
     expect(() => hkdfSha512(randomBytes(32), Buffer.alloc(0), length)).toThrow(`hkdfSha512 derives 1 to 64 bytes (one block), not ${length}.`)
+  })
+
+  it('one extract serves several expands: each equals hkdfSync with that info', () => {
+    const ikm = randomBytes(32)
+    const pseudorandomKey = hkdfExtractSha512(ikm)
+    for (const info of [Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_ENC'), Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_MAC')]) {
+      expect(hkdfExpandSha512(pseudorandomKey, info, 32).toString('hex')).toBe(nodeHkdf(ikm, info, 32).toString('hex'))
+    }
   })
 })

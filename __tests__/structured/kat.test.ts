@@ -13,6 +13,7 @@ import {
   deriveFieldKey,
   deriveFieldKeys,
   deriveFieldRootKey,
+  deriveItemKeys,
   deserializeValue,
   parseFooter,
   parseHeader,
@@ -43,6 +44,11 @@ describe('key derivation known answers (§4)', () => {
   it('derives the commit key and the field root key from the PDK and message id', () => {
     expect(deriveCommitKey(KAT.plaintextDataKey, KAT.messageId).toString('hex')).toBe(KAT.commitKey.toString('hex'))
     expect(deriveFieldRootKey(KAT.plaintextDataKey, KAT.messageId).toString('hex')).toBe(KAT.fieldRootKey.toString('hex'))
+    // Both at once, from one HKDF extract, as encryption and decryption derive them.
+    const both = deriveItemKeys(KAT.plaintextDataKey, KAT.messageId)
+    expect(both.commitKey.toString('hex')).toBe(KAT.commitKey.toString('hex'))
+    expect(both.fieldRootKey.toString('hex')).toBe(KAT.fieldRootKey.toString('hex'))
+    expect(() => deriveItemKeys(KAT.plaintextDataKey, KAT.messageId.subarray(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
   })
 
   it('derives field keys 0 and 1 as key = bytes 0..32 and nonce = bytes 32..44 of the keystream', () => {

@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { decryptField, MIN_ENCRYPTED_FIELD_LENGTH } from '../structured/field-crypto'
 import { anyTagMatches, parseFooter } from '../structured/footer'
 import { LEGEND_CONTEXT, LEGEND_ENCRYPT, parseHeader, type HeaderFields } from '../structured/header'
-import { deriveCommitKey, deriveFieldKeys, deriveFieldRootKey, verifyCommitment, type FieldKeys } from '../structured/keys'
+import { deriveFieldKeys, deriveItemKeys, verifyCommitment, type FieldKeys } from '../structured/keys'
 import { deserializeValue, serializeValue } from '../structured/serialize'
 import { verifyCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -153,7 +153,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     throw verificationError('ERR_NOT_ENCRYPTED', config, 'decryptItem expects an item (a map of attribute names to AttributeValues).')
   }
   let materials: DecryptionMaterials | undefined
-  let fieldRootKey: Buffer | undefined
+  let itemKeys: { commitKey: Buffer; fieldRootKey: Buffer } | undefined
   let fieldKeys: FieldKeys | undefined
   try {
     const envelope = envelopeOf(config, item)
@@ -184,9 +184,9 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     })
 
     // 1. The header is the one this data key was committed to.
-    const commitKey = deriveCommitKey(materials.plaintextDataKey, header.messageId)
-    const committed = verifyCommitment(commitKey, body, commitment)
-    commitKey.fill(0)
+    itemKeys = deriveItemKeys(materials.plaintextDataKey, header.messageId)
+    const committed = verifyCommitment(itemKeys.commitKey, body, commitment)
+    itemKeys.commitKey.fill(0)
     if (!committed) throw verificationError('ERR_COMMITMENT_MISMATCH', config, `the ${HEADER_ATTRIBUTE} commitment does not match; the header was altered.`)
 
     // 2. Every signed attribute, the header and the context are what the writer tagged (and signed).
@@ -197,8 +197,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
 
     // 3. Decrypt while the signature is checked; nothing decrypted leaves this function unless the signature holds,
     // and a field that fails to decrypt is reported only after it (the same precedence as checking first).
-    fieldRootKey = deriveFieldRootKey(materials.plaintextDataKey, header.messageId)
-    fieldKeys = deriveFieldKeys(fieldRootKey, fields.filter((field) => field.legend === 'e').length)
+    fieldKeys = deriveFieldKeys(itemKeys.fieldRootKey, fields.filter((field) => field.legend === 'e').length)
     let plaintext: Map<string, AttributeValue> | undefined
     let fieldError: unknown
     try {
@@ -223,7 +222,8 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     if (error instanceof EncryptorError) throw error
     throw verificationError('ERR_DECRYPTION_FAILED', config, `the item could not be verified and decrypted: ${error instanceof Error ? error.message : String(error)}`)
   } finally {
-    fieldRootKey?.fill(0)
+    itemKeys?.commitKey.fill(0)
+    itemKeys?.fieldRootKey.fill(0)
     fieldKeys?.wipe()
     if (materials !== undefined) zeroDecryptionMaterials(materials)
   }

@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { encryptField } from '../structured/field-crypto'
 import { computeRecipientTag, encodeFooter } from '../structured/footer'
 import { encodeHeaderBody, LEGEND_CONTEXT, LEGEND_ENCRYPT, LEGEND_SIGN, MESSAGE_ID_LENGTH } from '../structured/header'
-import { computeCommitment, deriveCommitKey, deriveFieldKeys, deriveFieldRootKey, type FieldKeys } from '../structured/keys'
+import { computeCommitment, deriveFieldKeys, deriveItemKeys, type FieldKeys } from '../structured/keys'
 import { serializeValue } from '../structured/serialize'
 import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -99,12 +99,12 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   const random = randomBytes(DATA_KEY_LENGTH + MESSAGE_ID_LENGTH)
   const plaintextDataKey = random.subarray(0, DATA_KEY_LENGTH)
   const messageId = random.subarray(DATA_KEY_LENGTH)
-  let fieldRootKey: Buffer | undefined
+  let itemKeys: { commitKey: Buffer; fieldRootKey: Buffer } | undefined
   let fieldKeys: FieldKeys | undefined
   let materials: EncryptionMaterials | undefined
   try {
-    fieldRootKey = deriveFieldRootKey(plaintextDataKey, messageId)
-    fieldKeys = deriveFieldKeys(fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
+    itemKeys = deriveItemKeys(plaintextDataKey, messageId)
+    fieldKeys = deriveFieldKeys(itemKeys.fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
     const fields: CanonicalField[] = []
     const encrypted = new Map<string, Buffer>()
     let offset = 0
@@ -137,9 +137,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
       storedEncryptionContext: storedContext,
       encryptedDataKeys: materials.encryptedDataKeys,
     })
-    const commitKey = deriveCommitKey(plaintextDataKey, messageId)
-    const header = Buffer.concat([headerBody, computeCommitment(commitKey, headerBody)])
-    commitKey.fill(0)
+    const header = Buffer.concat([headerBody, computeCommitment(itemKeys.commitKey, headerBody)])
 
     const hash = canonicalHash(header, serializeEncryptionContext(materials.encryptionContext), fields)
     const tags = materials.symmetricSigningKeys.map((key) => computeRecipientTag(key, hash))
@@ -162,7 +160,8 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the item could not be encrypted: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   } finally {
     plaintextDataKey.fill(0)
-    fieldRootKey?.fill(0)
+    itemKeys?.commitKey.fill(0)
+    itemKeys?.fieldRootKey.fill(0)
     fieldKeys?.wipe()
     if (materials !== undefined) zeroEncryptionMaterials(materials)
   }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { hkdfSha512 } from '../structured/hkdf'
+import { hkdfExpandSha512, hkdfExtractSha512 } from '../structured/hkdf'
 
 /**
  * MPL intermediate key wrapping (mandatory for both DB-ESDK suites): the plaintext data key is encrypted under a key
@@ -15,41 +15,50 @@ const ZERO_IV = Buffer.alloc(12)
 const ENC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_ENC', 'ascii')
 const MAC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_MAC', 'ascii')
 
-function hkdf(intermediateKey: Uint8Array, info: Buffer): Buffer {
-  return hkdfSha512(intermediateKey, info, KEY_LENGTH)
-}
-
-/** The symmetric signing key of one EDK (HMAC-SHA384 key for its recipient tag). */
-export function deriveSymmetricSigningKey(intermediateKey: Uint8Array): Buffer {
-  return hkdf(intermediateKey, MAC_INFO)
-}
-
-/** `AES-256-GCM(KEK, 0^12, AAD = serialized encryption context, PDK)`; the KEK is zeroed before returning. */
-export function encryptPlaintextDataKey(intermediateKey: Uint8Array, plaintextDataKey: Uint8Array, contextAad: Uint8Array): Buffer {
-  const kek = hkdf(intermediateKey, ENC_INFO)
+/**
+ * `AES-256-GCM(KEK, 0^12, AAD = serialized encryption context, PDK)` and this EDK's symmetric signing key (the HMAC-SHA384
+ * key of its recipient tag), both derived from the intermediate key with one HKDF extract; the KEK is zeroed.
+ */
+export function encryptPlaintextDataKey(intermediateKey: Uint8Array, plaintextDataKey: Uint8Array, contextAad: Uint8Array): { encryptedPdk: Buffer; symmetricSigningKey: Buffer } {
+  const pseudorandomKey = hkdfExtractSha512(intermediateKey)
+  const kek = hkdfExpandSha512(pseudorandomKey, ENC_INFO, KEY_LENGTH)
   try {
     const cipher = createCipheriv('aes-256-gcm', kek, ZERO_IV, { authTagLength: TAG_LENGTH })
     cipher.setAAD(contextAad)
-    return Buffer.concat([cipher.update(plaintextDataKey), cipher.final(), cipher.getAuthTag()])
+    const encryptedPdk = Buffer.concat([cipher.update(plaintextDataKey), cipher.final(), cipher.getAuthTag()])
+    return { encryptedPdk, symmetricSigningKey: hkdfExpandSha512(pseudorandomKey, MAC_INFO, KEY_LENGTH) }
   } finally {
     kek.fill(0)
+    pseudorandomKey.fill(0)
   }
 }
 
-/** The PDK, or `undefined` when the encrypted PDK does not authenticate (wrong key or encryption context). */
-export function decryptPlaintextDataKey(intermediateKey: Uint8Array, encryptedPdk: Uint8Array, contextAad: Uint8Array): Buffer | undefined {
+/**
+ * The PDK and this EDK's symmetric signing key, or `undefined` when the encrypted PDK does not authenticate (wrong key
+ * or encryption context).
+ */
+export function decryptPlaintextDataKey(
+  intermediateKey: Uint8Array,
+  encryptedPdk: Uint8Array,
+  contextAad: Uint8Array,
+): { plaintextDataKey: Buffer; symmetricSigningKey: Buffer } | undefined {
   if (encryptedPdk.byteLength !== ENCRYPTED_PDK_LENGTH) return undefined
-  const kek = hkdf(intermediateKey, ENC_INFO)
-  const decipher = createDecipheriv('aes-256-gcm', kek, ZERO_IV, { authTagLength: TAG_LENGTH })
-  kek.fill(0)
-  decipher.setAAD(contextAad)
-  decipher.setAuthTag(encryptedPdk.subarray(KEY_LENGTH))
-  const plaintextDataKey = decipher.update(encryptedPdk.subarray(0, KEY_LENGTH))
+  const pseudorandomKey = hkdfExtractSha512(intermediateKey)
   try {
-    decipher.final()
-    return plaintextDataKey
-  } catch {
-    plaintextDataKey.fill(0)
-    return undefined
+    const kek = hkdfExpandSha512(pseudorandomKey, ENC_INFO, KEY_LENGTH)
+    const decipher = createDecipheriv('aes-256-gcm', kek, ZERO_IV, { authTagLength: TAG_LENGTH })
+    kek.fill(0)
+    decipher.setAAD(contextAad)
+    decipher.setAuthTag(encryptedPdk.subarray(KEY_LENGTH))
+    const plaintextDataKey = decipher.update(encryptedPdk.subarray(0, KEY_LENGTH))
+    try {
+      decipher.final()
+    } catch {
+      plaintextDataKey.fill(0)
+      return undefined
+    }
+    return { plaintextDataKey, symmetricSigningKey: hkdfExpandSha512(pseudorandomKey, MAC_INFO, KEY_LENGTH) }
+  } finally {
+    pseudorandomKey.fill(0)
   }
 }

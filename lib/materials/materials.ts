@@ -5,7 +5,7 @@ import { generateSigningKeyPair, type SigningKeyPair } from '../structured/signa
 import type { AlgorithmSuite } from '../structured/suite'
 import type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, Keyring } from './keyring'
 import { toDbeKeyring } from './keyrings/adapt'
-import { decryptPlaintextDataKey, deriveSymmetricSigningKey, encryptPlaintextDataKey, ENCRYPTED_PDK_LENGTH } from './intermediate-wrapping'
+import { decryptPlaintextDataKey, encryptPlaintextDataKey, ENCRYPTED_PDK_LENGTH } from './intermediate-wrapping'
 
 /**
  * The DB-ESDK cryptographic materials manager: the MPL default CMM (signing key pair, public key in the encryption
@@ -109,8 +109,8 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
       if (intermediateKey.byteLength !== DATA_KEY_LENGTH) {
         throw new KeyringError('ERR_KEYRING', `The keyring for provider "${providerId}" returned a ${intermediateKey.byteLength}-byte intermediate key; expected ${DATA_KEY_LENGTH}.`)
       }
-      const encryptedPdk = encryptPlaintextDataKey(intermediateKey, plaintextDataKey, contextAad)
-      symmetricSigningKeys.push(deriveSymmetricSigningKey(intermediateKey))
+      const { encryptedPdk, symmetricSigningKey } = encryptPlaintextDataKey(intermediateKey, plaintextDataKey, contextAad)
+      symmetricSigningKeys.push(symmetricSigningKey)
       encryptedDataKeys.push({ providerId, providerInfo: Buffer.from(providerInfo), ciphertext: Buffer.concat([encryptedPdk, wrappedKey]) })
     }
   } catch (error) {
@@ -165,11 +165,11 @@ export async function getDecryptionMaterials(input: GetDecryptionMaterialsInput)
       throw new KeyringError('ERR_KEYRING', `The keyring reported EDK #${opened.index}, which it was not offered.`)
     }
     try {
-      const plaintextDataKey = decryptPlaintextDataKey(opened.intermediateKey, edk.ciphertext.subarray(0, ENCRYPTED_PDK_LENGTH), contextAad)
-      if (plaintextDataKey !== undefined) {
+      const unwrapped = decryptPlaintextDataKey(opened.intermediateKey, edk.ciphertext.subarray(0, ENCRYPTED_PDK_LENGTH), contextAad)
+      if (unwrapped !== undefined) {
         return {
-          plaintextDataKey,
-          symmetricSigningKey: deriveSymmetricSigningKey(opened.intermediateKey),
+          plaintextDataKey: unwrapped.plaintextDataKey,
+          symmetricSigningKey: unwrapped.symmetricSigningKey,
           encryptedDataKeyIndex: index,
           verificationKey,
         }

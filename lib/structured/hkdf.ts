@@ -12,16 +12,32 @@ const HASH_LENGTH = 64
 const NO_SALT = Buffer.alloc(HASH_LENGTH)
 const FIRST_BLOCK = Buffer.of(1)
 
-/** The first `length` (1 to 64) bytes of HKDF-SHA512(ikm, no salt, info). Intermediate secrets are zeroed. */
-export function hkdfSha512(ikm: Uint8Array, info: Uint8Array, length: number): Buffer {
+/**
+ * HKDF-Extract with no salt: the 64-byte pseudorandom key of `ikm`. Several keys expanded from one input (each with its
+ * own info) share it, as RFC 5869 allows, so it is computed once for them. The caller zeroes it.
+ */
+export function hkdfExtractSha512(ikm: Uint8Array): Buffer {
+  return createHmac('sha512', NO_SALT).update(ikm).digest()
+}
+
+/** The first `length` (1 to 64) bytes of HKDF-Expand(prk, info): one block. Its intermediate block is zeroed. */
+export function hkdfExpandSha512(pseudorandomKey: Uint8Array, info: Uint8Array, length: number): Buffer {
   if (!Number.isInteger(length) || length < 1 || length > HASH_LENGTH) {
     throw new RangeError(`hkdfSha512 derives 1 to ${HASH_LENGTH} bytes (one block), not ${length}.`)
   }
-  const pseudorandomKey = createHmac('sha512', NO_SALT).update(ikm).digest()
   const block = createHmac('sha512', pseudorandomKey).update(info).update(FIRST_BLOCK).digest()
-  pseudorandomKey.fill(0)
   const key = Buffer.alloc(length)
   block.copy(key, 0, 0, length)
   block.fill(0)
   return key
+}
+
+/** The first `length` (1 to 64) bytes of HKDF-SHA512(ikm, no salt, info). Intermediate secrets are zeroed. */
+export function hkdfSha512(ikm: Uint8Array, info: Uint8Array, length: number): Buffer {
+  const pseudorandomKey = hkdfExtractSha512(ikm)
+  try {
+    return hkdfExpandSha512(pseudorandomKey, info, length)
+  } finally {
+    pseudorandomKey.fill(0)
+  }
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto'
 import { ItemInputError } from '../errors'
 import { COMMITMENT_LENGTH, MESSAGE_ID_LENGTH } from './header'
-import { hkdfSha512 } from './hkdf'
+import { hkdfExpandSha512, hkdfExtractSha512, hkdfSha512 } from './hkdf'
 
 const KEY_LENGTH = 32
 const NONCE_LENGTH = 12
@@ -43,6 +43,23 @@ export function verifyCommitment(commitKey: Uint8Array, headerBody: Uint8Array, 
 export function deriveFieldRootKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
   checkKeyInputs(pdk, messageId)
   return deriveFromMessage(pdk, FIELD_ROOT_KEY_LABEL, messageId)
+}
+
+/**
+ * Both keys of an item, from one HKDF extract of the data key (the two derivations differ only in their info): the
+ * commit key and the field root key, as `deriveCommitKey` and `deriveFieldRootKey` give them. The caller zeroes both.
+ */
+export function deriveItemKeys(pdk: Uint8Array, messageId: Uint8Array): { commitKey: Buffer; fieldRootKey: Buffer } {
+  checkKeyInputs(pdk, messageId)
+  const pseudorandomKey = hkdfExtractSha512(pdk)
+  try {
+    return {
+      commitKey: hkdfExpandSha512(pseudorandomKey, Buffer.concat([COMMIT_KEY_LABEL, messageId]), KEY_LENGTH),
+      fieldRootKey: hkdfExpandSha512(pseudorandomKey, Buffer.concat([FIELD_ROOT_KEY_LABEL, messageId]), KEY_LENGTH),
+    }
+  } finally {
+    pseudorandomKey.fill(0)
+  }
 }
 
 export interface FieldKey {
