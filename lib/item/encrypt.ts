@@ -138,6 +138,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
       encryptedDataKeys: materials.encryptedDataKeys,
     })
     const header = Buffer.concat([headerBody, computeCommitment(itemKeys.commitKey, headerBody)])
+    itemKeys.commitKey.fill(0)
 
     const hash = canonicalHash(header, serializeEncryptionContext(materials.encryptionContext), fields)
     const tags = materials.symmetricSigningKeys.map((key) => computeRecipientTag(key, hash))
