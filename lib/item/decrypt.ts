@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { decryptField, MIN_ENCRYPTED_FIELD_LENGTH } from '../structured/field-crypto'
 import { anyTagMatches, parseFooter } from '../structured/footer'
 import { LEGEND_CONTEXT, LEGEND_ENCRYPT, parseHeader, type HeaderFields } from '../structured/header'
-import { deriveFieldKeys, deriveItemKeys, verifyCommitment, type FieldKeys } from '../structured/keys'
+import { deriveFieldKeys, deriveItemKeys, verifyCommitment, type FieldKeys, type ItemKeys } from '../structured/keys'
 import { deserializeValue, serializeValue } from '../structured/serialize'
 import { verifyCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -153,7 +153,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     throw verificationError('ERR_NOT_ENCRYPTED', config, 'decryptItem expects an item (a map of attribute names to AttributeValues).')
   }
   let materials: DecryptionMaterials | undefined
-  let itemKeys: { commitKey: Buffer; fieldRootKey: Buffer } | undefined
+  let itemKeys: ItemKeys | undefined
   let fieldKeys: FieldKeys | undefined
   try {
     const envelope = envelopeOf(config, item)

@@ -8,7 +8,7 @@ import { serializeEncryptionContext } from '../structured/encryption-context'
 import { encryptField } from '../structured/field-crypto'
 import { computeRecipientTag, encodeFooter } from '../structured/footer'
 import { encodeHeaderBody, LEGEND_CONTEXT, LEGEND_ENCRYPT, LEGEND_SIGN, MESSAGE_ID_LENGTH } from '../structured/header'
-import { computeCommitment, deriveFieldKeys, deriveItemKeys, type FieldKeys } from '../structured/keys'
+import { computeCommitment, deriveFieldKeys, deriveItemKeys, type FieldKeys, type ItemKeys } from '../structured/keys'
 import { serializeValue } from '../structured/serialize'
 import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
@@ -99,7 +99,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   const random = randomBytes(DATA_KEY_LENGTH + MESSAGE_ID_LENGTH)
   const plaintextDataKey = random.subarray(0, DATA_KEY_LENGTH)
   const messageId = random.subarray(DATA_KEY_LENGTH)
-  let itemKeys: { commitKey: Buffer; fieldRootKey: Buffer } | undefined
+  let itemKeys: ItemKeys | undefined
   let fieldKeys: FieldKeys | undefined
   let materials: EncryptionMaterials | undefined
   try {

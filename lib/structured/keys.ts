@@ -45,11 +45,16 @@ export function deriveFieldRootKey(pdk: Uint8Array, messageId: Uint8Array): Buff
   return deriveFromMessage(pdk, FIELD_ROOT_KEY_LABEL, messageId)
 }
 
+export interface ItemKeys {
+  commitKey: Buffer
+  fieldRootKey: Buffer
+}
+
 /**
  * Both keys of an item, from one HKDF extract of the data key (the two derivations differ only in their info): the
  * commit key and the field root key, as `deriveCommitKey` and `deriveFieldRootKey` give them. The caller zeroes both.
  */
-export function deriveItemKeys(pdk: Uint8Array, messageId: Uint8Array): { commitKey: Buffer; fieldRootKey: Buffer } {
+export function deriveItemKeys(pdk: Uint8Array, messageId: Uint8Array): ItemKeys {
   checkKeyInputs(pdk, messageId)
   const pseudorandomKey = hkdfExtractSha512(pdk)
   try {
