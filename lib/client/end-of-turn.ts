@@ -13,8 +13,8 @@ import type { ItemCrypto } from './encrypted-table'
  * so a burst of requests or a page of signed items cannot hold the event loop for long. An unsigned item is one unit:
  * all its work runs when it starts. A signed item is SIGNED_ITEM_UNITS: its start is only part of its work on this
  * thread, the rest (after signing or verification on the thread pool) comes back in later turns on top of their own
- * starts, and a turn may also take a young-generation collection, made slow by the twenty-odd native cipher, HMAC and key
- * objects each item leaves. Measured on the benchmark machine: starting 32 signed items (or 4 ms of them) per turn, a
+ * starts, and a turn may also take a young-generation collection, made slow by the twenty-odd native cipher, HMAC
+ * and key objects each item leaves. Measured on the benchmark machine: starting 32 signed items (or 4 ms of them) per turn, a
  * 1,000-item signed Query held the loop for up to 20-31 ms; 4 per turn, 12-16 ms, in the same Query time. Limiting
  * unsigned items as tightly cost 15-18 % of the 32-in-flight put and get throughput, so they keep the wide limit.
  * While a single request is in flight there is nothing to group its item with, so that item starts at once; further
