@@ -7,19 +7,19 @@ import type { ItemCrypto } from './encrypted-table'
  * decryption in the middle of its request's SDK pipeline interleaves two large code paths that evict each other from
  * the CPU's caches: with 32 requests in flight the item crypto then cost about 2.5 times the CPU it costs when the
  * items of a turn run back to back (see the README's performance section). So requests queue their items and the queue
- * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its
- * own result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still
- * overlap. A turn starts items worth at most UNITS_PER_TURN and stops starting them once TURN_BUDGET_MS have passed,
- * so a burst of requests or a page of signed items cannot hold the event loop for long. An unsigned item is one unit:
- * all its work runs when it starts. A signed item is SIGNED_ITEM_UNITS: its start is only part of its work on this
- * thread, the rest (after signing or verification on the thread pool) comes back in later turns on top of their own
- * starts, and a turn may also take a young-generation collection, made slow by the twenty-odd native cipher, HMAC
- * and key objects each item leaves. Measured on the benchmark machine: starting 32 signed items (or 4 ms of them) per turn, a
- * 1,000-item signed Query held the loop for up to 20-31 ms; 4 per turn, 12-16 ms, in the same Query time. Limiting
- * unsigned items as tightly cost 15-18 % of the 32-in-flight put and get throughput, so they keep the wide limit.
- * While a single request is in flight there is nothing to group its item with, so that item starts at once; further
- * items in the same turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page
- * and the page's decryption do not add up to one long block of the event loop.
+ * starts them at the end of the turn (setImmediate), one after the other. Each item is still its own call with its own
+ * result or error, nothing is shared between items, and async steps (thread-pool signing, keyring calls) still overlap.
+ * A turn starts items worth at most UNITS_PER_TURN and stops starting them once TURN_BUDGET_MS have passed, so a burst
+ * of requests or a page of signed items cannot hold the event loop for long. An unsigned item is one unit: all its work
+ * runs when it starts. A signed item is SIGNED_ITEM_UNITS: its start is only part of its work on this thread, the rest
+ * (after signing or verification on the thread pool) comes back in later turns on top of their own starts, and a turn
+ * may also take a young-generation collection, made slow by the twenty-odd native cipher, HMAC and key objects each
+ * item leaves. Measured on the benchmark machine: starting 32 signed items (or 4 ms of them) per turn, a 1,000-item
+ * signed Query held the loop for up to 20-31 ms; 4 per turn, 12-16 ms, in the same Query time. Limiting unsigned items
+ * as tightly cost about 15 % of the 32-in-flight put and get throughput, so they keep the wide limit. While a single
+ * request is in flight there is nothing to group its item with, so that item starts at once; further items in the same
+ * turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page and the page's
+ * decryption do not add up to one long block of the event loop.
  *
  * `setImmediate` comes from node:timers, not the global: fake timers in a user's tests replace the global one, and
  * encryption must not wait for a test to advance its clock.
