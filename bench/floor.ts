@@ -12,7 +12,7 @@ import {
   KeyObject,
 } from 'node:crypto'
 import type { Item } from '../lib'
-import { canonicalPath, deriveFieldKeys, deriveFieldRootKey, serializeEncryptionContextAsAad, serializeValue, sortCanonical } from '../lib/structured'
+import { canonicalPath, deriveFieldKeys, deriveItemKeys, serializeEncryptionContextAsAad, serializeValue, sortCanonical } from '../lib/structured'
 import { ATTRIBUTE_ACTIONS, STATIC_BRANCH_KEY, type SuiteLabel } from './items'
 
 /**
@@ -129,7 +129,7 @@ function assertSameFieldKeys(fieldKeystream: (fieldRoot: Buffer) => Buffer, coun
 function assertSameHkdf(): void {
   const pdk = randomBytes(32)
   const messageId = randomBytes(32)
-  if (!expand(extract(pdk), Buffer.concat([DERIVE_LABEL, messageId])).equals(deriveFieldRootKey(pdk, messageId))) throw new Error("floor: HKDF differs from the library's")
+  if (!expand(extract(pdk), Buffer.concat([DERIVE_LABEL, messageId])).equals(deriveItemKeys(pdk, messageId).fieldRootKey)) throw new Error("floor: HKDF differs from the library's")
 }
 
 /**

@@ -9,10 +9,8 @@ import {
   computeCommitment,
   computeRecipientTag,
   decryptField,
-  deriveCommitKey,
   deriveFieldKey,
   deriveFieldKeys,
-  deriveFieldRootKey,
   deriveItemKeys,
   deserializeValue,
   parseFooter,
@@ -42,13 +40,10 @@ const KAT = {
 
 describe('key derivation known answers (§4)', () => {
   it('derives the commit key and the field root key from the PDK and message id', () => {
-    expect(deriveCommitKey(KAT.plaintextDataKey, KAT.messageId).toString('hex')).toBe(KAT.commitKey.toString('hex'))
-    expect(deriveFieldRootKey(KAT.plaintextDataKey, KAT.messageId).toString('hex')).toBe(KAT.fieldRootKey.toString('hex'))
-    // Both at once, from one HKDF extract, as encryption and decryption derive them.
+    // Both from one HKDF extract, as encryption and decryption derive them.
     const both = deriveItemKeys(KAT.plaintextDataKey, KAT.messageId)
     expect(both.commitKey.toString('hex')).toBe(KAT.commitKey.toString('hex'))
     expect(both.fieldRootKey.toString('hex')).toBe(KAT.fieldRootKey.toString('hex'))
-    expect(() => deriveItemKeys(KAT.plaintextDataKey, KAT.messageId.subarray(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
   })
 
   it('derives field keys 0 and 1 as key = bytes 0..32 and nonce = bytes 32..44 of the keystream', () => {
@@ -77,8 +72,8 @@ describe('key derivation known answers (§4)', () => {
     expect(() => deriveFieldKey(KAT.fieldRootKey, -1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
     expect(() => deriveFieldKey(KAT.fieldRootKey, 1431655765)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
     expect(() => deriveFieldKey(KAT.fieldRootKey, 1.5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
-    expect(() => deriveCommitKey(KAT.plaintextDataKey.subarray(1), KAT.messageId)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
-    expect(() => deriveFieldRootKey(KAT.plaintextDataKey, KAT.messageId.subarray(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
+    expect(() => deriveItemKeys(KAT.plaintextDataKey.subarray(1), KAT.messageId)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
+    expect(() => deriveItemKeys(KAT.plaintextDataKey, KAT.messageId.subarray(1))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' }))
   })
 })
 
@@ -114,7 +109,7 @@ describeVector('decrypt_java_33.json test 7, from the record bytes', () => {
 
   it('checks the commitment as HMAC-SHA512 under the commit key of the KAT PDK', () => {
     const { body, commitment } = parseHeader(headerBytes())
-    const commitKey = deriveCommitKey(KAT.plaintextDataKey, KAT.messageId)
+    const { commitKey } = deriveItemKeys(KAT.plaintextDataKey, KAT.messageId)
     expect(computeCommitment(commitKey, body).toString('hex')).toBe(commitment.toString('hex'))
     expect(verifyCommitment(commitKey, body, commitment)).toBe(true)
     const tampered = Buffer.from(body)
@@ -145,7 +140,7 @@ describeVector('decrypt_java_33.json test 7, from the record bytes', () => {
   })
 
   it('decrypts Junk (offset 0) and Stuff (offset 1) with their canonical paths as AAD', () => {
-    const root = deriveFieldRootKey(KAT.plaintextDataKey, KAT.messageId)
+    const root = deriveItemKeys(KAT.plaintextDataKey, KAT.messageId).fieldRootKey
     const junk = decryptField(deriveFieldKey(root, 0), canonicalPath(table, 'Junk'), binaryOf(record.Junk), 'Junk')
     const stuff = decryptField(deriveFieldKey(root, 1), canonicalPath(table, 'Stuff'), binaryOf(record.Stuff), 'Stuff')
     expect(deserializeValue(junk.typeId, junk.bytes, 'Junk')).toEqual({ S: 'JunkData' })

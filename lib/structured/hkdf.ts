@@ -23,21 +23,11 @@ export function hkdfExtractSha512(ikm: Uint8Array): Buffer {
 /** The first `length` (1 to 64) bytes of HKDF-Expand(prk, info): one block. Its intermediate block is zeroed. */
 export function hkdfExpandSha512(pseudorandomKey: Uint8Array, info: Uint8Array, length: number): Buffer {
   if (!Number.isInteger(length) || length < 1 || length > HASH_LENGTH) {
-    throw new RangeError(`hkdfSha512 derives 1 to ${HASH_LENGTH} bytes (one block), not ${length}.`)
+    throw new RangeError(`hkdfExpandSha512 derives 1 to ${HASH_LENGTH} bytes (one block), not ${length}.`)
   }
   const block = createHmac('sha512', pseudorandomKey).update(info).update(FIRST_BLOCK).digest()
   const key = Buffer.alloc(length)
   block.copy(key, 0, 0, length)
   block.fill(0)
   return key
-}
-
-/** The first `length` (1 to 64) bytes of HKDF-SHA512(ikm, no salt, info). Intermediate secrets are zeroed. */
-export function hkdfSha512(ikm: Uint8Array, info: Uint8Array, length: number): Buffer {
-  const pseudorandomKey = hkdfExtractSha512(ikm)
-  try {
-    return hkdfExpandSha512(pseudorandomKey, info, length)
-  } finally {
-    pseudorandomKey.fill(0)
-  }
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto'
 import { ItemInputError } from '../errors'
 import { COMMITMENT_LENGTH, MESSAGE_ID_LENGTH } from './header'
-import { hkdfExpandSha512, hkdfExtractSha512, hkdfSha512 } from './hkdf'
+import { hkdfExpandSha512, hkdfExtractSha512 } from './hkdf'
 
 const KEY_LENGTH = 32
 const NONCE_LENGTH = 12
@@ -18,16 +18,6 @@ function checkKeyInputs(pdk: Uint8Array, messageId: Uint8Array): void {
   if (messageId.length !== MESSAGE_ID_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The message id must be ${MESSAGE_ID_LENGTH} bytes, not ${messageId.length}.`)
 }
 
-function deriveFromMessage(pdk: Uint8Array, label: Buffer, messageId: Uint8Array): Buffer {
-  return hkdfSha512(pdk, Buffer.concat([label, messageId]), KEY_LENGTH)
-}
-
-/** HKDF-SHA512(PDK, no salt, "AWS_DBE_COMMIT_KEY" || messageId, 32). */
-export function deriveCommitKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
-  checkKeyInputs(pdk, messageId)
-  return deriveFromMessage(pdk, COMMIT_KEY_LABEL, messageId)
-}
-
 /** HMAC-SHA512 of the header body, truncated to 32 bytes (the shipped code, not the spec's SHA-384). */
 export function computeCommitment(commitKey: Uint8Array, headerBody: Uint8Array): Buffer {
   return createHmac('sha512', commitKey).update(headerBody).digest().subarray(0, COMMITMENT_LENGTH)
@@ -39,20 +29,15 @@ export function verifyCommitment(commitKey: Uint8Array, headerBody: Uint8Array, 
   return commitment.length === expected.length && timingSafeEqual(expected, commitment)
 }
 
-/** HKDF-SHA512(PDK, no salt, "AWS_DBE_DERIVE_KEY" || messageId, 32). */
-export function deriveFieldRootKey(pdk: Uint8Array, messageId: Uint8Array): Buffer {
-  checkKeyInputs(pdk, messageId)
-  return deriveFromMessage(pdk, FIELD_ROOT_KEY_LABEL, messageId)
-}
-
 export interface ItemKeys {
   commitKey: Buffer
   fieldRootKey: Buffer
 }
 
 /**
- * Both keys of an item, from one HKDF extract of the data key (the two derivations differ only in their info): the
- * commit key and the field root key, as `deriveCommitKey` and `deriveFieldRootKey` give them. The caller zeroes both.
+ * Both keys of an item, from one HKDF extract of the data key (the two derivations differ only in their info):
+ * commit key = HKDF-SHA512(PDK, no salt, "AWS_DBE_COMMIT_KEY" || messageId, 32) and
+ * field root key = HKDF-SHA512(PDK, no salt, "AWS_DBE_DERIVE_KEY" || messageId, 32). The caller zeroes both.
  */
 export function deriveItemKeys(pdk: Uint8Array, messageId: Uint8Array): ItemKeys {
   checkKeyInputs(pdk, messageId)
