@@ -1,5 +1,6 @@
 import type { BatchGetItemCommandInput, BatchGetItemCommandOutput, KeysAndAttributes } from '@aws-sdk/client-dynamodb'
 import type { Item } from '../../types'
+import { setOwn } from '../../item/own-property'
 import { mapBounded } from '../bounded'
 import type { EncryptedTable } from '../encrypted-table'
 import type { Projection } from '../projection'
@@ -56,6 +57,7 @@ export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (inp
         decryptAndProject(read.table, fromWire ? readWireItem(item as WireItem, COMMAND) : (item as Item), COMMAND, read.projection),
       )
       const responses: Record<string, Item[]> = {}
+      // A table may be named "__proto__": its entry must be an own property, not the object's prototype.
       for (const { name, items, read } of returned) setOwn(responses, name, read === undefined ? (items as Item[]) : [])
       work.forEach(({ name }, index) => responses[name].push(decrypted[index]))
       return {
@@ -65,11 +67,6 @@ export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (inp
       }
     },
   }
-}
-
-/** A table may be named "__proto__": its entry is set as an own property, not as the object's prototype. */
-function setOwn(record: Record<string, Item[]>, name: string, items: Item[]): void {
-  Object.defineProperty(record, name, { value: items, enumerable: true, writable: true, configurable: true })
 }
 
 /** Unprocessed keys come back with the caller's own projection, so a retry loop asks for what it asked for. */
