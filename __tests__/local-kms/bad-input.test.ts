@@ -183,7 +183,10 @@ function brokenSignatures(): Case[] {
     edit('content sha256 header lies', 'InvalidSignatureException', (headers) => {
       headers['x-amz-content-sha256'] = 'f'.repeat(64)
     }),
-    edit('one signature digit changed', 'InvalidSignatureException', rewriteAuthorization(/Signature=(.)/, 'Signature=$1'.replace('$1', '0') === 'Signature=0' ? 'Signature=f' : 'Signature=0')),
+    // The first digit becomes another one: always "f" would leave one signature in 16 unchanged.
+    edit('one signature digit changed', 'InvalidSignatureException', (headers) => {
+      headers['authorization'] = (headers['authorization'] as string).replace(/Signature=([0-9a-f])/, (_, digit: string) => `Signature=${digit === '0' ? '1' : '0'}`)
+    }),
     edit('signature flipped', 'InvalidSignatureException', (headers) => {
       headers['authorization'] = (headers['authorization'] as string).replace(/Signature=([0-9a-f]{64})/, (_, sig: string) => `Signature=${[...sig].reverse().join('')}`)
     }),
