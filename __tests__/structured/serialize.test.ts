@@ -143,6 +143,27 @@ describe('round trips', () => {
     expect(back.M.__proto__).toEqual({ S: 'data' })
   })
 
+  it('keeps map keys named like Object.prototype members as own data, past a setter planted on Object.prototype', () => {
+    const seen: unknown[] = []
+    Object.defineProperty(Object.prototype, 'planted', { set: (value: unknown) => seen.push(value), configurable: true })
+    try {
+      const value: AttributeValue = { M: { toString: { S: 't' }, constructor: { N: '1' }, hasOwnProperty: { BOOL: true }, planted: { S: 'p' } } }
+      const back = roundTrip(value) as AttributeValue.MMember
+      expect(Object.keys(back.M)).toEqual(['constructor', 'hasOwnProperty', 'planted', 'toString'])
+      expect(Object.getOwnPropertyDescriptor(back.M, 'planted')?.value).toEqual({ S: 'p' })
+      expect(Object.getOwnPropertyDescriptor(back.M, 'toString')?.value).toEqual({ S: 't' })
+      expect(seen).toEqual([])
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).planted
+    }
+  })
+
+  it('refuses a stored map that holds the key "__proto__" twice', () => {
+    const entry = toTypeIdBytes(TYPE_STRING).toString('hex') + u32(9) + utf8Hex('__proto__') + toTypeIdBytes(TYPE_NULL).toString('hex') + u32(0)
+    const bytes = Buffer.from(u32(2) + entry + entry, 'hex')
+    expect(() => deserializeValue(TYPE_MAP, bytes, 'attr')).toThrow(expect.objectContaining({ constructor: ItemVerificationError, message: expect.stringContaining('"__proto__" appears twice') }))
+  })
+
   it('comes back normalized and sorted (lossless, not byte-identical input)', () => {
     expect(roundTrip({ N: '1e3' })).toEqual({ N: '1000' })
     expect(roundTrip({ NS: ['1e1', '2'] })).toEqual({ NS: ['10', '2'] })

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemVerificationError } from '../errors'
 import { decodeStrictUtf8 } from './encryption-context'
 import { isNumberSyntax } from './normalize-number'
+import { setOwn } from './own-property'
 import {
   LENGTH_LENGTH,
   MAX_NESTING_DEPTH,
@@ -180,8 +181,7 @@ function decodeMap(buf: Buffer, start: number, end: number, path: string, depth:
   checkNestedDepth(path, depth)
   const cursor = new Cursor(buf, start, end, path)
   const count = cursor.count(2 * (TYPE_ID_LENGTH + LENGTH_LENGTH), 'map entry')
-  // A null-prototype object so that keys like "__proto__" stay plain data.
-  const entries = Object.create(null) as Record<string, AttributeValue>
+  const entries: Record<string, AttributeValue> = {}
   for (let i = 0; i < count; i++) {
     if (cursor.u16('a map key type') !== TYPE_STRING) throw corrupt(path, 'a map key is not a string')
     const [keyStart, keyEnd] = cursor.take(cursor.u32('a map key length'), 'a map key')
@@ -189,16 +189,11 @@ function decodeMap(buf: Buffer, start: number, end: number, path: string, depth:
     if (Object.prototype.hasOwnProperty.call(entries, key)) throw corrupt(path, `the map key "${key}" appears twice`)
     const valueType = cursor.u16('a map value type')
     const [valueStart, valueEnd] = cursor.take(cursor.u32('a map value length'), 'a map value')
-    entries[key] = decodeValue(valueType, buf, valueStart, valueEnd, `${path}.${key}`, depth + 1)
+    // Keys like "__proto__" stay plain data.
+    setOwn(entries, key, decodeValue(valueType, buf, valueStart, valueEnd, `${path}.${key}`, depth + 1))
   }
   cursor.finish()
-  return toPlainRecord(entries)
-}
-
-function toPlainRecord(entries: Record<string, AttributeValue>): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {}
-  for (const key of Object.keys(entries)) Object.defineProperty(out, key, { value: entries[key], enumerable: true, writable: true, configurable: true })
-  return out
+  return entries
 }
 
 /**

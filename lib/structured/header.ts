@@ -33,7 +33,7 @@ function u8(value: number): Buffer {
 }
 
 function u16(value: number): Buffer {
-  const out = Buffer.alloc(2)
+  const out = Buffer.allocUnsafe(2)
   out.writeUInt16BE(value, 0)
   return out
 }

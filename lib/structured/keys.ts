@@ -69,7 +69,7 @@ export function deriveFieldKey(fieldRootKey: Uint8Array, offset: number): FieldK
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Field offset ${offset} is out of range; an item can hold at most ${MAX_FIELD_OFFSET + 1} encrypted attributes.`)
   }
   const cipher = createCipheriv('aes-256-ctr', fieldRootKey, fieldCounterBlock(fieldRootKey, offset))
-  const keystream = Buffer.concat([cipher.update(Buffer.alloc(FIELD_KEYSTREAM_LENGTH)), cipher.final()])
+  const keystream = Buffer.concat([cipher.update(zeros(FIELD_KEYSTREAM_LENGTH)), cipher.final()])
   const fieldKey = { key: Buffer.from(keystream.subarray(0, KEY_LENGTH)), iv: Buffer.from(keystream.subarray(KEY_LENGTH, FIELD_KEYSTREAM_LENGTH)) }
   keystream.fill(0)
   return fieldKey
@@ -93,7 +93,7 @@ export function deriveFieldKeys(fieldRootKey: Uint8Array, count: number): FieldK
   if (!Number.isInteger(count) || count < 0 || count > MAX_FIELD_OFFSET + 1) {
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `An item can hold at most ${MAX_FIELD_OFFSET + 1} encrypted attributes, not ${count}.`)
   }
-  const keystream = createCipheriv('aes-256-ctr', fieldRootKey, fieldCounterBlock(fieldRootKey, 0)).update(Buffer.alloc(count * FIELD_STRIDE))
+  const keystream = createCipheriv('aes-256-ctr', fieldRootKey, fieldCounterBlock(fieldRootKey, 0)).update(zeros(count * FIELD_STRIDE))
   const keys: FieldKey[] = []
   for (let i = 0; i < count; i++) {
     const start = i * FIELD_STRIDE
@@ -102,12 +102,26 @@ export function deriveFieldKeys(fieldRootKey: Uint8Array, count: number): FieldK
   return { keys, wipe: () => keystream.fill(0) }
 }
 
-/** The CTR counter block where the key stream of field `offset` starts: "AwsDbeField" || 0x2C || u32(3·offset). */
-function fieldCounterBlock(fieldRootKey: Uint8Array, offset: number): Buffer {
-  if (fieldRootKey.length !== KEY_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The field root key must be ${KEY_LENGTH} bytes.`)
+/** Zero bytes that CTR turns into key stream; only read, so the common sizes share one buffer. */
+const SHARED_ZEROS = Buffer.alloc(32 * FIELD_STRIDE)
+
+function zeros(length: number): Buffer {
+  return length <= SHARED_ZEROS.length ? SHARED_ZEROS.subarray(0, length) : Buffer.alloc(length)
+}
+
+function counterBlockAt(offset: number): Buffer {
   const counterBlock = Buffer.alloc(16)
   FIELD_KEY_LABEL.copy(counterBlock, 0)
   counterBlock[FIELD_KEY_LABEL.length] = FIELD_KEY_LENGTH_BYTE
   counterBlock.writeUInt32BE(3 * offset, 12)
   return counterBlock
+}
+
+/** Every item's key stream starts here (field 0); only read. */
+const FIRST_COUNTER_BLOCK = counterBlockAt(0)
+
+/** The CTR counter block where the key stream of field `offset` starts: "AwsDbeField" || 0x2C || u32(3·offset). */
+function fieldCounterBlock(fieldRootKey: Uint8Array, offset: number): Buffer {
+  if (fieldRootKey.length !== KEY_LENGTH) throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The field root key must be ${KEY_LENGTH} bytes.`)
+  return offset === 0 ? FIRST_COUNTER_BLOCK : counterBlockAt(offset)
 }

@@ -17,7 +17,7 @@ function inputError(path: string, problem: string): ItemInputError {
 }
 
 function u32(value: number): Buffer {
-  const out = Buffer.alloc(LENGTH_LENGTH)
+  const out = Buffer.allocUnsafe(LENGTH_LENGTH)
   out.writeUInt32BE(value, 0)
   return out
 }
