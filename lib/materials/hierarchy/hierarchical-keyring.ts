@@ -217,10 +217,12 @@ function requireKeyLength(materials: BranchKeyMaterials, branchKeyId: string): v
  * || u32(256))` with the provider id as label and the EDK's salt as context.
  */
 function deriveWrappingKey(branchKey: Uint8Array, salt: Uint8Array): Buffer {
-  const counter = Buffer.from([0, 0, 0, 1])
-  const outputBits = Buffer.from([0, 0, 1, 0])
-  return createHmac('sha256', branchKey).update(counter).update(PROVIDER_ID_BYTES).update(Buffer.from([0])).update(salt).update(outputBits).digest()
+  return createHmac('sha256', branchKey).update(KDF_INPUT_BEFORE_SALT).update(salt).update(KDF_OUTPUT_BITS).digest()
 }
+
+/** The KDF input around the salt, the same for every EDK: `u32(1) || label || 0x00` and `u32(256)`. Only read. */
+const KDF_INPUT_BEFORE_SALT = Buffer.concat([Buffer.from([0, 0, 0, 1]), PROVIDER_ID_BYTES, Buffer.from([0])])
+const KDF_OUTPUT_BITS = Buffer.from([0, 0, 1, 0])
 
 /** `"aws-kms-hierarchy" || branchKeyId || version(16) || serialized encryption context` */
 function wrappingAad(branchKeyId: Uint8Array, version: Uint8Array, contextAad: Uint8Array): Buffer {
