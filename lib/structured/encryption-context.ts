@@ -33,8 +33,8 @@ function sizedPairs(context: EncryptionContextMap): SizedPair[] {
     if (typeof value !== 'string') {
       throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context value for key "${key}" is not a string.`)
     }
-    refuseLoneSurrogate(key, 'key')
-    refuseLoneSurrogate(value, `value of key "${key}"`)
+    if (!isWellFormedText(key)) throw loneSurrogate('key')
+    if (!isWellFormedText(value)) throw loneSurrogate(`value of key "${key}"`)
     const keyLength = Buffer.byteLength(key, 'utf8')
     const valueLength = Buffer.byteLength(value, 'utf8')
     if (keyLength > MAX_U16 || valueLength > MAX_U16) {
@@ -60,12 +60,17 @@ function sizedPairs(context: EncryptionContextMap): SizedPair[] {
   return pairs
 }
 
-const LONE_SURROGATE = /\p{Surrogate}/u
+/** Whether `text` has no lone UTF-16 surrogate, i.e. has a UTF-8 form (String.prototype.isWellFormed, Node 20+). */
+export function isWellFormedText(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed()
+}
+
+function loneSurrogate(what: string): ItemInputError {
+  return new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The ${what} contains a lone UTF-16 surrogate and cannot be encoded as UTF-8.`)
+}
 
 function refuseLoneSurrogate(text: string, what: string): void {
-  if (LONE_SURROGATE.test(text)) {
-    throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `The ${what} contains a lone UTF-16 surrogate and cannot be encoded as UTF-8.`)
-  }
+  if (!isWellFormedText(text)) throw loneSurrogate(what)
 }
 
 /** UTF-8 of a string that must round-trip exactly (a lone surrogate would silently become U+FFFD). */

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemInputError } from '../errors'
-import { encodeStrictUtf8 } from './encryption-context'
+import { isWellFormedText } from './encryption-context'
 import { normalizeNumber } from './normalize-number'
 import { LENGTH_LENGTH, MAX_NESTING_DEPTH, TYPE_ID_OF, TYPE_KEYS, TYPE_STRING, toTypeIdBytes } from './type-ids'
 import type { TypeId, TypeKey } from './type-ids'
@@ -27,17 +27,21 @@ function checkedU32(value: number, path: string): Buffer {
   return u32(value)
 }
 
+const KNOWN_TYPE_KEYS: ReadonlySet<string> = new Set(TYPE_KEYS)
+
 /** The single type key of an AttributeValue; zero or several keys is a malformed value. */
 function typeKeyOf(value: unknown, path: string): TypeKey {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw inputError(path, 'is not a DynamoDB AttributeValue object (expected e.g. { S: "text" })')
   }
-  const present = Object.keys(value).filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+  const keys = Object.keys(value)
+  // The common shape, one key with a value, without building the filtered list.
+  const present = keys.length === 1 && (value as Record<string, unknown>)[keys[0]] !== undefined ? keys : keys.filter((key) => (value as Record<string, unknown>)[key] !== undefined)
   if (present.length !== 1) {
     throw inputError(path, `must have exactly one type key (S, N, B, BOOL, NULL, SS, NS, BS, M or L) but has ${present.length === 0 ? 'none' : present.join(', ')}`)
   }
   const key = present[0]
-  if (!(TYPE_KEYS as readonly string[]).includes(key)) throw inputError(path, `has the unknown type key "${key}"`)
+  if (!KNOWN_TYPE_KEYS.has(key)) throw inputError(path, `has the unknown type key "${key}"`)
   return key as TypeKey
 }
 
@@ -63,11 +67,8 @@ function expectArray(value: unknown, path: string, what: string): unknown[] {
 }
 
 function utf8(text: string, path: string): Buffer {
-  try {
-    return encodeStrictUtf8(text, `attribute "${path}"`)
-  } catch {
-    throw inputError(path, 'contains a lone UTF-16 surrogate; it cannot be stored as UTF-8')
-  }
+  if (!isWellFormedText(text)) throw inputError(path, 'contains a lone UTF-16 surrogate; it cannot be stored as UTF-8')
+  return Buffer.from(text, 'utf8')
 }
 
 function normalized(text: string, path: string): string {
