@@ -20,14 +20,15 @@ export function hkdfExtractSha512(ikm: Uint8Array): Buffer {
   return createHmac('sha512', NO_SALT).update(ikm).digest()
 }
 
-/** The first `length` (1 to 64) bytes of HKDF-Expand(prk, info): one block. Its intermediate block is zeroed. */
+/**
+ * The first `length` (1 to 64) bytes of HKDF-Expand(prk, info): one block. The key is a view of the block, whose unused
+ * bytes are zeroed at once (no second buffer per key); the caller zeroes the key.
+ */
 export function hkdfExpandSha512(pseudorandomKey: Uint8Array, info: Uint8Array, length: number): Buffer {
   if (!Number.isInteger(length) || length < 1 || length > HASH_LENGTH) {
     throw new RangeError(`hkdfExpandSha512 derives 1 to ${HASH_LENGTH} bytes (one block), not ${length}.`)
   }
   const block = createHmac('sha512', pseudorandomKey).update(info).update(FIRST_BLOCK).digest()
-  const key = Buffer.alloc(length)
-  block.copy(key, 0, 0, length)
-  block.fill(0)
-  return key
+  block.fill(0, length)
+  return block.subarray(0, length)
 }

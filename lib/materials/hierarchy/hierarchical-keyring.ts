@@ -104,7 +104,7 @@ class HierarchicalKeyring implements DbeKeyring {
     const branchKeyId = await this.branchKeyIdFor(encryptionContext)
     const branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
     const branchKey = await this.activeBranchKey(branchKeyId)
-    const version = uuidToBytes(branchKey.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
+    const version = versionBytesOf(branchKey, branchKeyId)
     requireKeyLength(branchKey, branchKeyId)
 
     // One call to the CSPRNG for the three (each call has a fixed cost); the caller zeroes the intermediate key's bytes.
@@ -196,6 +196,18 @@ class HierarchicalKeyring implements DbeKeyring {
       return materials
     })
   }
+}
+
+/** The raw version bytes of each cached branch key, parsed from its UUID once instead of once per item. Only read. */
+const versionBytes = new WeakMap<BranchKeyMaterials, Buffer>()
+
+function versionBytesOf(materials: BranchKeyMaterials, branchKeyId: string): Buffer {
+  let bytes = versionBytes.get(materials)
+  if (bytes === undefined) {
+    bytes = uuidToBytes(materials.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
+    versionBytes.set(materials, bytes)
+  }
+  return bytes
 }
 
 /** A store answer for another branch key id would wrap under the wrong key; refuse it rather than trust the store. */
