@@ -33,6 +33,16 @@ describe('hkdfSha512 (HMAC extract + one expand block)', () => {
     expect(() => hkdfSha512(randomBytes(32), Buffer.alloc(0), length)).toThrow(`hkdfExpandSha512 derives 1 to 64 bytes (one block), not ${length}.`)
   })
 
+  it('leaves no HMAC output beyond the key in memory: the rest of the block is zero, and zeroing the key clears it all', () => {
+    const key = hkdfExpandSha512(hkdfExtractSha512(randomBytes(32)), Buffer.from('AWS_DBE_COMMIT_KEY'), 32)
+    const whole = Buffer.from(key.buffer, key.byteOffset, key.buffer.byteLength - key.byteOffset)
+    expect(whole.length).toBeGreaterThanOrEqual(64)
+    expect(whole.subarray(32, 64)).toEqual(Buffer.alloc(32))
+    expect(key.equals(Buffer.alloc(32))).toBe(false)
+    key.fill(0)
+    expect(whole.subarray(0, 64)).toEqual(Buffer.alloc(64))
+  })
+
   it('one extract serves several expands: each equals hkdfSync with that info', () => {
     const ikm = randomBytes(32)
     const pseudorandomKey = hkdfExtractSha512(ikm)
