@@ -6,6 +6,7 @@ import { inFlight } from './end-of-turn'
 import type { WireTaken } from './wire-page'
 import type { Directive, RequestPlan, Tables } from './handlers/types'
 import { buildTables } from './tables'
+import { bufferView } from '../structured/bytes'
 
 export type MiddlewareStack = DynamoDBClient['middlewareStack']
 
@@ -164,7 +165,7 @@ async function bodyBytes(body: unknown, commandName: string | undefined): Promis
   const chunks: Buffer[] = []
   for await (const chunk of body as AsyncIterable<unknown>) {
     if (typeof chunk === 'string') chunks.push(Buffer.from(chunk))
-    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+    else if (chunk instanceof Uint8Array) chunks.push(bufferView(chunk))
     else throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', `${commandName}: the HTTP response body gave a chunk that is neither bytes nor text.`)
   }
   return Buffer.concat(chunks)

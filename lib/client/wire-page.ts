@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemVerificationError } from '../errors'
 import type { Item } from '../types'
+import { bufferView } from '../structured/bytes'
 
 /*
  * A Query or Scan page of a configured table, or the BatchGetItem responses of configured tables, read from the HTTP
@@ -44,7 +45,7 @@ function isArrayOfRecords(value: unknown): value is Record<string, unknown>[] {
 function parseObject(body: Uint8Array): Record<string, unknown> | undefined {
   let parsed: unknown
   try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
+    parsed = JSON.parse(bufferView(body).toString('utf8'))
   } catch {
     return undefined
   }

@@ -17,6 +17,7 @@ import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
 import { shown } from './shown'
+import { bufferView } from '../structured/bytes'
 
 /** A signed attribute of the stored item, paired with its legend byte. */
 type StoredField =
@@ -34,7 +35,7 @@ function own(item: Item, name: string): AttributeValue | undefined {
 function binaryOf(value: AttributeValue | undefined): Buffer | undefined {
   const bytes = (value as { B?: unknown } | undefined)?.B
   if (!(bytes instanceof Uint8Array) || Object.keys(value as object).length !== 1) return undefined
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return bufferView(bytes)
 }
 
 /** Header and footer bytes, or the reason the item is not (or not wholly) a DB-ESDK item. */

@@ -20,6 +20,7 @@ import {
   typeIdName,
 } from './type-ids'
 import type { TypeId } from './type-ids'
+import { bufferView } from './bytes'
 
 // The reader: stored bytes → AttributeValue. Input may be hostile, so every length is checked before use.
 
@@ -202,6 +203,6 @@ function decodeMap(buf: Buffer, start: number, end: number, path: string, depth:
  * Any malformation is an `ItemVerificationError('ERR_DECRYPTION_FAILED')` naming the attribute.
  */
 export function deserializeValue(typeId: TypeId, bytes: Uint8Array, attributeName: string): AttributeValue {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const buf = bufferView(bytes)
   return decodeValue(typeId, buf, 0, buf.length, attributeName, 1)
 }

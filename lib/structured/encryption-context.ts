@@ -1,4 +1,6 @@
 import { ItemInputError, ItemVerificationError } from '../errors'
+import { setOwn } from './own-property'
+import { bufferView } from './bytes'
 
 /** Encryption context: UTF-8 string pairs, as the materials and the header carry them. */
 export type EncryptionContextMap = Record<string, string>
@@ -141,7 +143,7 @@ function headerError(message: string): ItemVerificationError {
  * keys strictly increasing by UTF-8 bytes. Returns the context and the offset just after it.
  */
 export function parseEncryptionContext(bytes: Uint8Array, offset: number): { context: EncryptionContextMap; end: number } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const buf = bufferView(bytes)
   let cursor = offset
   const need = (n: number, what: string): void => {
     if (cursor + n > buf.length) throw headerError(`the encryption context is truncated in the ${what}.`)
@@ -151,7 +153,7 @@ export function parseEncryptionContext(bytes: Uint8Array, offset: number): { con
   cursor += 2
   // Each pair takes at least 4 bytes, so a count that cannot fit is refused before any work.
   if (count * 4 > buf.length - cursor) throw headerError(`the encryption context claims ${count} pairs, more than its bytes can hold.`)
-  const context: EncryptionContextMap = Object.create(null) as EncryptionContextMap
+  const context: EncryptionContextMap = {}
   let previousKey: Buffer | undefined
   for (let i = 0; i < count; i++) {
     need(2, 'key length')
@@ -173,7 +175,8 @@ export function parseEncryptionContext(bytes: Uint8Array, offset: number): { con
     const key = decodeStrictUtf8(keyBytes)
     const value = decodeStrictUtf8(valueBytes)
     if (key === undefined || value === undefined) throw headerError('an encryption context entry is not valid UTF-8.')
-    context[key] = value
+    // Keys like "__proto__" stay plain data (keys are strictly increasing, so none repeats).
+    setOwn(context, key, value)
   }
-  return { context: { ...context }, end: cursor }
+  return { context, end: cursor }
 }

@@ -3,6 +3,7 @@ import { ItemVerificationError } from '../errors'
 import type { FieldKey } from './keys'
 import { toTypeIdBytes } from './serialize'
 import type { TypeId } from './serialize'
+import { bufferView } from './bytes'
 
 const TYPE_ID_LENGTH = 2
 const TAG_LENGTH = 16
@@ -27,7 +28,7 @@ export function decryptField(fieldKey: FieldKey, aad: Uint8Array, stored: Uint8A
   if (stored.length < MIN_ENCRYPTED_FIELD_LENGTH) {
     throw new ItemVerificationError('ERR_DECRYPTION_FAILED', `Encrypted attribute "${attributeName}" is ${stored.length} bytes, shorter than the ${MIN_ENCRYPTED_FIELD_LENGTH} bytes of type id and tag.`)
   }
-  const buf = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength)
+  const buf = bufferView(stored)
   const typeId = buf.readUInt16BE(0)
   const ciphertext = buf.subarray(TYPE_ID_LENGTH, buf.length - TAG_LENGTH)
   const tag = buf.subarray(buf.length - TAG_LENGTH)

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ItemVerificationError } from '../errors'
+import { bufferView } from './bytes'
 
 export const RECIPIENT_TAG_LENGTH = 48
 export const SIGNATURE_LENGTH = 103
@@ -26,7 +27,7 @@ function invalid(problem: string): ItemVerificationError {
 
 /** Strict parser: exactly `edkCount` tags, plus exactly one 103-byte signature iff the suite signs. */
 export function parseFooter(bytes: Uint8Array, edkCount: number, signed: boolean): { tags: Buffer[]; signature?: Buffer } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const buf = bufferView(bytes)
   const signatureLength = signed ? SIGNATURE_LENGTH : 0
   const expected = edkCount * RECIPIENT_TAG_LENGTH + signatureLength
   if (buf.length !== expected) {

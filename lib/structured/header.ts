@@ -4,6 +4,7 @@ import { decodeStrictUtf8, encodeStrictUtf8, parseEncryptionContext, serializeEn
 import type { EncryptionContextMap } from './encryption-context'
 import { suiteFromFlavor } from './suite'
 import type { AlgorithmSuite } from './suite'
+import { bufferView } from './bytes'
 
 export const MESSAGE_ID_LENGTH = 32
 export const COMMITMENT_LENGTH = 32
@@ -40,7 +41,7 @@ function u16(value: number): Buffer {
 
 function shortField(bytes: Uint8Array, what: string): Buffer[] {
   if (bytes.length > MAX_U16) throw new KeyringError('ERR_KEYRING', `The encrypted data key ${what} is ${bytes.length} bytes; the header allows at most 65535.`)
-  return [u16(bytes.length), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]
+  return [u16(bytes.length), bufferView(bytes)]
 }
 
 /** Every header byte before the commitment, which is what the commitment MACs. */
@@ -84,7 +85,7 @@ function invalid(problem: string): ItemVerificationError {
  * 1..255, every length within bounds, exactly 32 commitment bytes at the end and nothing after.
  */
 export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; body: Buffer; commitment: Buffer } {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const buf = bufferView(bytes)
   if (buf.length < 2 + MESSAGE_ID_LENGTH + 2 + 2 + 1 + COMMITMENT_LENGTH) throw invalid(`${buf.length} bytes is too short`)
   const bodyEnd = buf.length - COMMITMENT_LENGTH
   let cursor = 0

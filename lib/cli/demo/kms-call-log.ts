@@ -1,4 +1,5 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { bufferView } from '../../structured/bytes'
 
 /** One KMS request as the application's client sent it, whatever the endpoint (local or AWS). */
 export interface KmsCall {
@@ -89,7 +90,7 @@ function regionOfHost(hostname: string): string | undefined {
 function keyIdOf(body: unknown): string | undefined {
   let text: string
   if (typeof body === 'string') text = body
-  else if (body instanceof Uint8Array) text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+  else if (body instanceof Uint8Array) text = bufferView(body).toString('utf8')
   else return undefined
   try {
     const parsed: unknown = JSON.parse(text)

@@ -5,6 +5,7 @@ import type { BranchKeyMaterials, BranchKeyStore } from '../branch-key-store'
 import type { DbeKeyring, EncryptionContext, WrappedIntermediateKey } from '../keyring'
 import { BranchKeyCache } from './branch-key-cache'
 import { bytesToUuid, UUID_BYTES, uuidToBytes } from './uuid'
+import { bufferView } from '../../structured/bytes'
 
 /**
  * Picks the branch key per item from the encryption context the keyring is given (multi-tenant tables: one branch key
@@ -144,7 +145,7 @@ class HierarchicalKeyring implements DbeKeyring {
         failures.push(`EDK #${index}: wrapped key is ${candidate.wrappedKey.byteLength} bytes, expected ${HIERARCHY_WRAPPED_KEY_LENGTH}`)
         continue
       }
-      const wrapped = Buffer.from(candidate.wrappedKey.buffer, candidate.wrappedKey.byteOffset, candidate.wrappedKey.byteLength)
+      const wrapped = bufferView(candidate.wrappedKey)
       const salt = wrapped.subarray(0, SALT_LENGTH)
       const iv = wrapped.subarray(SALT_LENGTH, SALT_LENGTH + IV_LENGTH)
       const version = wrapped.subarray(SALT_LENGTH + IV_LENGTH, SALT_LENGTH + IV_LENGTH + UUID_BYTES)

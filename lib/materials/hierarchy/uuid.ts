@@ -1,4 +1,5 @@
 import { ConfigError } from '../../errors'
+import { bufferView } from '../../structured/bytes'
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -18,6 +19,6 @@ export function uuidToBytes(uuid: string, field: string): Buffer {
 
 /** Lower-case canonical UUID text of 16 bytes (the key store writes versions in lower case). */
 export function bytesToUuid(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  const hex = bufferView(bytes).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }

@@ -1,3 +1,4 @@
+import { bufferView } from '../../structured/bytes'
 /** What the keyrings put in error messages. EDK fields come from stored items, so they are untrusted: print only short ASCII. */
 
 const MAX_SHOWN = 160
@@ -15,7 +16,7 @@ export function printablePrefix(text: string): string {
  */
 export function describeEncryptedDataKey(edk: { providerId: string; providerInfo: Uint8Array }): string {
   const providerId = printablePrefix(edk.providerId) || '(non-printable provider id)'
-  const info = printablePrefix(Buffer.from(edk.providerInfo.buffer, edk.providerInfo.byteOffset, edk.providerInfo.byteLength).toString('latin1'))
+  const info = printablePrefix(bufferView(edk.providerInfo).toString('latin1'))
   return info ? `${providerId} ${info}` : providerId
 }
 
