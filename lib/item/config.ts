@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors'
 import type { DbeKeyring } from '../materials/keyring'
 import { toDbeKeyring } from '../materials/keyrings/adapt'
-import { canonicalPath, sortCanonical } from '../structured/canonical'
+import { canonicalPath, compareCanonical, sortCanonical } from '../structured/canonical'
 import { SigningKeyReserve } from '../structured/signing-key-reserve'
 import { suiteFromName, type AlgorithmSuite } from '../structured/suite'
 import type { CryptoAction, TableEncryptionConfig } from '../types'
@@ -31,6 +31,8 @@ export interface ResolvedConfig {
   contextAttributes: readonly string[]
   /** Canonical paths of the configured attribute names (the others are computed per item). */
   pathCache: ReadonlyMap<string, Buffer>
+  /** Each configured attribute name's place in canonical order, so that items sort by integers. */
+  canonicalRank: ReadonlyMap<string, number>
   /** Signed suites: where each new item takes its ECDSA key pair. */
   signingKeys?: SigningKeyReserve
 }
@@ -133,8 +135,10 @@ export function resolveConfig(config: ItemEncryptorConfig): ResolvedConfig {
   const keyring = toDbeKeyring(config.keyring)
 
   const pathCache = new Map<string, Buffer>()
-  for (const name of sortCanonical([...actions.keys(), partitionKeyName, ...(sortKeyName === undefined ? [] : [sortKeyName])])) {
+  const canonicalRank = new Map<string, number>()
+  for (const name of sortCanonical(new Set([...actions.keys(), partitionKeyName, ...(sortKeyName === undefined ? [] : [sortKeyName])]))) {
     pathCache.set(name, canonicalPath(logicalTableName, name))
+    canonicalRank.set(name, canonicalRank.size)
   }
 
   return Object.freeze({
@@ -150,6 +154,7 @@ export function resolveConfig(config: ItemEncryptorConfig): ResolvedConfig {
     version,
     contextAttributes: sortCanonical([...actions].filter(([, action]) => action === 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT').map(([name]) => name)),
     pathCache,
+    canonicalRank,
     signingKeys: suite.signed ? new SigningKeyReserve() : undefined,
   })
 }
@@ -159,6 +164,19 @@ export function isSignedOnRead(config: ResolvedConfig, name: string): boolean {
   if (isReservedName(name) || GLOBAL_TABLE_ATTRIBUTES.has(name)) return false
   if (config.allowedUnsigned.has(name)) return false
   return config.allowedUnsignedPrefix === undefined || !name.startsWith(config.allowedUnsignedPrefix)
+}
+
+/**
+ * `names` (distinct) in canonical order, sorted in place: configured names by their rank, any other name by
+ * `compareCanonical`, which the ranks agree with.
+ */
+export function sortByCanonicalOrder(config: ResolvedConfig, names: string[]): string[] {
+  const rank = config.canonicalRank
+  return names.sort((a, b) => {
+    const rankA = rank.get(a)
+    const rankB = rank.get(b)
+    return rankA !== undefined && rankB !== undefined ? rankA - rankB : compareCanonical(a, b)
+  })
 }
 
 export function pathOf(config: ResolvedConfig, name: string): Buffer {

@@ -2,7 +2,6 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { EncryptorError, ItemVerificationError } from '../errors'
 import type { EncryptionContext } from '../materials/keyring'
 import { getDecryptionMaterials, PUBLIC_KEY_CONTEXT_KEY, zeroDecryptionMaterials, type DecryptionMaterials } from '../materials/materials'
-import { sortCanonical } from '../structured/canonical'
 import { canonicalHash, type CanonicalField } from '../structured/canonical-hash'
 import { serializeEncryptionContext } from '../structured/encryption-context'
 import { decryptField, MIN_ENCRYPTED_FIELD_LENGTH } from '../structured/field-crypto'
@@ -12,7 +11,7 @@ import { deriveFieldKeys, deriveItemKeys, verifyCommitment, type FieldKeys, type
 import { deserializeValue, serializeValue } from '../structured/serialize'
 import { verifyCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
-import { isSignedOnRead, pathOf, type ResolvedConfig } from './config'
+import { isSignedOnRead, pathOf, sortByCanonicalOrder, type ResolvedConfig } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
@@ -57,7 +56,7 @@ function envelopeOf(config: ResolvedConfig, item: Item): { header: Buffer; foote
  * decides what is signed, the legend what is encrypted.
  */
 function walkLegend(config: ResolvedConfig, item: Item, header: HeaderFields): StoredField[] {
-  const names = sortCanonical(Object.keys(item).filter((name) => isSignedOnRead(config, name)))
+  const names = sortByCanonicalOrder(config, Object.keys(item).filter((name) => isSignedOnRead(config, name)))
   const { legend } = header
   if (names.length !== legend.length) {
     const problem =

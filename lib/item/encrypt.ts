@@ -2,7 +2,6 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { randomBytes } from 'node:crypto'
 import { EncryptorError, ItemInputError } from '../errors'
 import { DATA_KEY_LENGTH, getEncryptionMaterials, zeroEncryptionMaterials, type EncryptionMaterials } from '../materials/materials'
-import { sortCanonical } from '../structured/canonical'
 import { canonicalHash, type CanonicalField } from '../structured/canonical-hash'
 import { serializeEncryptionContext } from '../structured/encryption-context'
 import { encryptField } from '../structured/field-crypto'
@@ -12,7 +11,7 @@ import { computeCommitment, deriveFieldKeys, deriveItemKeys, type FieldKeys, typ
 import { serializeValue } from '../structured/serialize'
 import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
-import { pathOf, type ResolvedConfig, type SignedAction } from './config'
+import { pathOf, sortByCanonicalOrder, type ResolvedConfig, type SignedAction } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
@@ -28,17 +27,15 @@ interface SignedAttribute extends Terminal {
   action: SignedAction
 }
 
-/** The action of every attribute of the item, refusing what the config does not cover. */
-function planItem(config: ResolvedConfig, item: Item): SignedAttribute[] {
-  const signed: SignedAttribute[] = []
+/** The action of every attribute of the item, refusing what the config does not cover; signed ones by name, in canonical order. */
+function planItem(config: ResolvedConfig, item: Item): Map<string, SignedAttribute> {
+  const signed = new Map<string, SignedAttribute>()
   for (const name of Object.keys(item)) {
     if (isReservedName(name)) {
       throw new ItemInputError('ERR_RESERVED_ATTRIBUTE', `Table "${config.tableLabel}": attribute "${name}" uses the reserved prefix "${RESERVED_PREFIX}"; items may not contain such attributes.`)
     }
     const configured = config.actions.get(name)
-    const allowedUnsigned =
-      config.allowedUnsigned.has(name) || (config.allowedUnsignedPrefix !== undefined && name.startsWith(config.allowedUnsignedPrefix)) || GLOBAL_TABLE_ATTRIBUTES.has(name)
-    if (configured === undefined && !allowedUnsigned) {
+    if (configured === undefined && !isAllowedUnsignedOnWrite(config, name)) {
       throw new ItemInputError(
         'ERR_ATTRIBUTE_NOT_CONFIGURED',
         `Table "${config.tableLabel}": attribute "${name}" has no action in attributeActionsOnEncrypt and is not allowed unsigned; configure it (ENCRYPT_AND_SIGN, SIGN_ONLY, …) or add it to allowedUnsignedAttributes.`,
@@ -52,7 +49,7 @@ function planItem(config: ResolvedConfig, item: Item): SignedAttribute[] {
       continue
     }
     const { typeId, bytes } = serializeValue(value, name)
-    signed.push({ name, action: configured, typeId, bytes })
+    signed.set(name, { name, action: configured, typeId, bytes })
   }
   for (const key of [config.partitionKeyName, config.sortKeyName, ...config.contextAttributes]) {
     if (key !== undefined && !Object.prototype.hasOwnProperty.call(item, key)) {
@@ -60,9 +57,21 @@ function planItem(config: ResolvedConfig, item: Item): SignedAttribute[] {
       throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no ${role} "${key}"; every item must carry it.`)
     }
   }
-  const order = sortCanonical(signed.map((attribute) => attribute.name))
-  const byName = new Map(signed.map((attribute) => [attribute.name, attribute]))
-  return order.map((name) => byName.get(name) as SignedAttribute)
+  const inOrder = new Map<string, SignedAttribute>()
+  for (const name of sortByCanonicalOrder(config, [...signed.keys()])) inOrder.set(name, signed.get(name) as SignedAttribute)
+  return inOrder
+}
+
+function isAllowedUnsignedOnWrite(config: ResolvedConfig, name: string): boolean {
+  return config.allowedUnsigned.has(name) || (config.allowedUnsignedPrefix !== undefined && name.startsWith(config.allowedUnsignedPrefix)) || GLOBAL_TABLE_ATTRIBUTES.has(name)
+}
+
+/** The entries the header stores: the materials' context minus the required keys (the reader rebuilds those). */
+function storedEncryptionContext(context: Readonly<Record<string, string>>, requiredKeys: readonly string[]): Record<string, string> {
+  // Usually every entry is required (unsigned suites add none), which needs no filtering.
+  if (Object.keys(context).length === requiredKeys.length) return {}
+  const required = new Set(requiredKeys)
+  return Object.fromEntries(Object.entries(context).filter(([key]) => !required.has(key)))
 }
 
 export async function encryptItem(config: ResolvedConfig, item: Item): Promise<Item> {
@@ -74,8 +83,8 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   const signingKeyPair = config.signingKeys?.take()
   // If the item is refused below, nobody awaits the key pair; its failure must not surface as an unhandled rejection.
   signingKeyPair?.catch(() => undefined)
-  const signed = planItem(config, item)
-  const byName = new Map(signed.map((attribute) => [attribute.name, attribute]))
+  const byName = planItem(config, item)
+  const signed = [...byName.values()]
 
   const encryptionContext = buildEncryptionContext({
     config,
@@ -127,8 +136,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
       signingKeyPair,
       plaintextDataKey,
     })
-    const required = new Set(requiredKeys)
-    const storedContext = Object.fromEntries(Object.entries(materials.encryptionContext).filter(([key]) => !required.has(key)))
+    const storedContext = storedEncryptionContext(materials.encryptionContext, requiredKeys)
     const headerBody = encodeHeaderBody({
       version: config.version,
       suite: materials.suite,
@@ -145,7 +153,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     const signing = materials.signingKey === undefined ? undefined : signCanonicalHash(materials.signingKey, hash)
     // Queued behind this item's signing, so that on a single core it does not interrupt the work above.
     config.signingKeys?.replenish()
-    const signature = await signing
+    const signature = signing === undefined ? undefined : await signing
 
     // Same attribute order as given; SIGN_ONLY and DO_NOTHING values exactly as given.
     const output: Item = {}
