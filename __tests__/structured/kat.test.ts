@@ -107,6 +107,19 @@ describeVector('decrypt_java_33.json test 7, from the record bytes', () => {
     expect(body.length + 32).toBe(headerBytes().length)
   })
 
+  it('parses a private copy: changing the stored bytes afterwards changes nothing parsed', () => {
+    const stored = headerBytes()
+    const parsed = parseHeader(stored)
+    const before = { header: Buffer.from(parsed.header), body: Buffer.from(parsed.body), commitment: Buffer.from(parsed.commitment), messageId: Buffer.from(parsed.fields.messageId), edk: Buffer.from(parsed.fields.encryptedDataKeys[0].ciphertext) }
+    stored.fill(0xff)
+    expect(parsed.header).toEqual(before.header)
+    expect(parsed.header).toEqual(headerBytes())
+    expect(parsed.body).toEqual(before.body)
+    expect(parsed.commitment).toEqual(before.commitment)
+    expect(parsed.fields.messageId).toEqual(before.messageId)
+    expect(Buffer.from(parsed.fields.encryptedDataKeys[0].ciphertext)).toEqual(before.edk)
+  })
+
   it('checks the commitment as HMAC-SHA512 under the commit key of the KAT PDK', () => {
     const { body, commitment } = parseHeader(headerBytes())
     const { commitKey } = deriveItemKeys(KAT.plaintextDataKey, KAT.messageId)

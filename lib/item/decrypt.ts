@@ -157,7 +157,8 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
   let fieldKeys: FieldKeys | undefined
   try {
     const envelope = envelopeOf(config, item)
-    const { fields: header, body, commitment } = parseHeader(envelope.header)
+    // The parsed header is a private copy of the stored one; the hash covers exactly the bytes parsed.
+    const { fields: header, header: headerBytes, body, commitment } = parseHeader(envelope.header)
     const fields = walkLegend(config, item, header)
     const encryptionContext = fullEncryptionContext(config, header, fields)
     const canonicalFields: CanonicalField[] = fields.map((field) =>
@@ -165,7 +166,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
         ? { path: pathOf(config, field.name), kind: 'encrypted', bytes: field.stored }
         : { path: pathOf(config, field.name), kind: 'plaintext', typeId: field.terminal.typeId, bytes: field.terminal.bytes },
     )
-    const hash = canonicalHash(envelope.header, serializeEncryptionContext(encryptionContext), canonicalFields)
+    const hash = canonicalHash(headerBytes, serializeEncryptionContext(encryptionContext), canonicalFields)
     // Parsed now for the signature; a malformed footer is reported in its usual place, after the commitment.
     let footer: ReturnType<typeof parseFooter> | undefined
     let footerError: unknown

@@ -82,10 +82,11 @@ function invalid(problem: string): ItemVerificationError {
 
 /**
  * Strict parser of an `aws_dbe_head` value: known version and flavor, legend of e/s/c, EDK count
- * 1..255, every length within bounds, exactly 32 commitment bytes at the end and nothing after.
+ * 1..255, every length within bounds, exactly 32 commitment bytes at the end and nothing after. Everything returned
+ * is a view of one private copy of `bytes` (`header`), so a caller that changes its bytes meanwhile changes nothing here.
  */
-export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; body: Buffer; commitment: Buffer } {
-  const buf = bufferView(bytes)
+export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; header: Buffer; body: Buffer; commitment: Buffer } {
+  const buf = Buffer.from(bytes)
   if (buf.length < 2 + MESSAGE_ID_LENGTH + 2 + 2 + 1 + COMMITMENT_LENGTH) throw invalid(`${buf.length} bytes is too short`)
   const bodyEnd = buf.length - COMMITMENT_LENGTH
   let cursor = 0
@@ -98,7 +99,7 @@ export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; body: Bu
   const flavor = buf[cursor++]
   if (flavor !== 0 && flavor !== 1) throw invalid(`unknown algorithm suite flavor 0x${flavor.toString(16).padStart(2, '0')}`)
   const suite = suiteFromFlavor(flavor)
-  const messageId = Buffer.from(buf.subarray(cursor, cursor + MESSAGE_ID_LENGTH))
+  const messageId = buf.subarray(cursor, cursor + MESSAGE_ID_LENGTH)
   cursor += MESSAGE_ID_LENGTH
 
   need(2, 'legend length')
@@ -126,7 +127,7 @@ export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; body: Bu
     const length = buf.readUInt16BE(cursor)
     cursor += 2
     need(length, what)
-    const field = Buffer.from(buf.subarray(cursor, cursor + length))
+    const field = buf.subarray(cursor, cursor + length)
     cursor += length
     return field
   }
@@ -142,7 +143,8 @@ export function parseHeader(bytes: Uint8Array): { fields: HeaderFields; body: Bu
 
   return {
     fields: { version, suite, messageId, legend, storedEncryptionContext: parsedContext.context, encryptedDataKeys },
-    body: Buffer.from(buf.subarray(0, bodyEnd)),
-    commitment: Buffer.from(buf.subarray(bodyEnd)),
+    header: buf,
+    body: buf.subarray(0, bodyEnd),
+    commitment: buf.subarray(bodyEnd),
   }
 }
