@@ -114,6 +114,28 @@ describe('hierarchicalKeyring', () => {
     })
   })
 
+  it('gives branchKeyIdSupplier a copy of the context: what the supplier changes does not reach the wrapping', async () => {
+    const store = staticBranchKeyStore({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: VERSION, branchKey })
+    const seen: Array<Record<string, string>> = []
+    const meddling = hierarchicalKeyring({
+      keyStore: store,
+      branchKeyIdSupplier: (ec) => {
+        seen.push({ ...ec })
+        ec['aws-crypto-table-name'] = 'Elsewhere'
+        delete ec['aws-crypto-partition-name']
+        return BRANCH_KEY_ID
+      },
+    })
+    const given = { ...context }
+    const [wrapped] = await meddling.wrapIntermediateKeys(given)
+    expect(given).toEqual(context)
+    expect(seen).toEqual([context])
+    // The EDK is bound to the original context: the plain keyring opens it with that context, not the supplier's edit.
+    const plain = hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: store })
+    expect((await plain.unwrapIntermediateKey(context, [wrapped])).intermediateKey.equals(wrapped.intermediateKey)).toBe(true)
+    await expect(plain.unwrapIntermediateKey({ ...context, 'aws-crypto-table-name': 'Elsewhere' }, [wrapped])).rejects.toMatchObject({ code: 'ERR_NO_DECRYPTABLE_KEY' })
+  })
+
   it('refuses a store that answers for another branch key id', async () => {
     const lying: BranchKeyStore = {
       getActiveBranchKey: async (): Promise<BranchKeyMaterials> => ({ branchKeyId: 'someone-else', branchKeyVersion: VERSION, branchKey }),

@@ -13,6 +13,7 @@ import { verifyCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
 import { isSignedOnRead, pathOf, sortByCanonicalOrder, type ResolvedConfig } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
+import { copyRecord, setOwn } from '../structured/own-property'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
 import { shown } from './shown'
@@ -106,12 +107,12 @@ function fullEncryptionContext(config: ResolvedConfig, header: HeaderFields, fie
       throw verificationError('ERR_KEY_ATTRIBUTE_MISSING', config, `the item has no signed plaintext attribute "${name}", which its encryption context needs (partition/sort key).`)
     },
   })
-  const context: EncryptionContext = { ...header.storedEncryptionContext }
+  const context: EncryptionContext = copyRecord(header.storedEncryptionContext)
   for (const [key, value] of Object.entries(rebuilt)) {
     if (Object.prototype.hasOwnProperty.call(context, key) && context[key] !== value) {
       throw verificationError('ERR_HEADER_INVALID', config, `the header stores encryption context key "${key}" with a value that contradicts the item.`)
     }
-    context[key] = value
+    setOwn(context, key, value)
   }
   // Frozen: the materials, the keyring and the canonical hash serialize it once between them.
   return Object.freeze(context)

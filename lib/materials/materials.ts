@@ -6,6 +6,7 @@ import type { AlgorithmSuite } from '../structured/suite'
 import type { DbeKeyring, EncryptedDataKeyBytes, EncryptionContext, Keyring } from './keyring'
 import { toDbeKeyring } from './keyrings/adapt'
 import { decryptPlaintextDataKey, encryptPlaintextDataKey, ENCRYPTED_PDK_LENGTH } from './intermediate-wrapping'
+import { copyRecord } from '../structured/own-property'
 
 /**
  * The DB-ESDK cryptographic materials manager: the MPL default CMM (signing key pair, public key in the encryption
@@ -75,7 +76,7 @@ export async function getEncryptionMaterials(input: GetEncryptionMaterialsInput)
   if (Object.prototype.hasOwnProperty.call(input.encryptionContext, PUBLIC_KEY_CONTEXT_KEY)) {
     throw new ConfigError('ERR_CONFIG_INVALID', `The encryption context may not contain "${PUBLIC_KEY_CONTEXT_KEY}"; it is reserved for the item's verification key.`)
   }
-  const encryptionContext: EncryptionContext = { ...input.encryptionContext }
+  const encryptionContext: EncryptionContext = copyRecord(input.encryptionContext)
   for (const key of requiredEncryptionContextKeys) {
     if (!Object.prototype.hasOwnProperty.call(encryptionContext, key)) {
       throw new ConfigError('ERR_CONFIG_INVALID', `Required encryption context key "${key}" is missing from the encryption context.`)

@@ -6,6 +6,7 @@ import type { DbeKeyring, EncryptionContext, WrappedIntermediateKey } from '../k
 import { BranchKeyCache } from './branch-key-cache'
 import { bytesToUuid, UUID_BYTES, uuidToBytes } from './uuid'
 import { bufferView } from '../../structured/bytes'
+import { copyRecord } from '../../structured/own-property'
 
 /**
  * Picks the branch key per item from the encryption context the keyring is given (multi-tenant tables: one branch key
@@ -80,7 +81,7 @@ function suppliedBranchKeyId(supplier: BranchKeyIdSupplier): (encryptionContext:
   return async (encryptionContext) => {
     let branchKeyId: unknown
     try {
-      branchKeyId = await supplier({ ...encryptionContext })
+      branchKeyId = await supplier(copyRecord(encryptionContext))
     } catch (error) {
       throw new KeyringError('ERR_KEYRING', `hierarchicalKeyring: branchKeyIdSupplier failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
     }
