@@ -13,6 +13,7 @@ import { signCanonicalHash } from '../structured/signature'
 import type { Item } from '../types'
 import { pathOf, sortByCanonicalOrder, type ResolvedConfig, type SignedAction } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
+import { setOwn } from '../structured/own-property'
 import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
 
@@ -69,9 +70,11 @@ function isAllowedUnsignedOnWrite(config: ResolvedConfig, name: string): boolean
 /** The entries the header stores: the materials' context minus the required keys (the reader rebuilds those). */
 function storedEncryptionContext(context: Readonly<Record<string, string>>, requiredKeys: readonly string[]): Record<string, string> {
   // Usually every entry is required (unsigned suites add none), which needs no filtering.
-  if (Object.keys(context).length === requiredKeys.length) return {}
+  const stored: Record<string, string> = {}
+  if (Object.keys(context).length === requiredKeys.length) return stored
   const required = new Set(requiredKeys)
-  return Object.fromEntries(Object.entries(context).filter(([key]) => !required.has(key)))
+  for (const key of Object.keys(context)) if (!required.has(key)) setOwn(stored, key, context[key])
+  return stored
 }
 
 export async function encryptItem(config: ResolvedConfig, item: Item): Promise<Item> {
