@@ -136,6 +136,27 @@ describe('hierarchicalKeyring', () => {
     await expect(plain.unwrapIntermediateKey({ ...context, 'aws-crypto-table-name': 'Elsewhere' }, [wrapped])).rejects.toMatchObject({ code: 'ERR_NO_DECRYPTABLE_KEY' })
   })
 
+  it('writes the version the store gives now, even when the store changes an object it handed out before', async () => {
+    const NEXT = '0b9f3c2a-6d1e-4f7a-8b2c-3d4e5f6a7b8c'
+    const nextKey = randomBytes(32)
+    const shared: BranchKeyMaterials = { branchKeyId: BRANCH_KEY_ID, branchKeyVersion: VERSION, branchKey: Buffer.from(branchKey) }
+    const mutating: BranchKeyStore = {
+      getActiveBranchKey: async () => shared,
+      getBranchKeyVersion: async (_id, version) => ({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: version, branchKey: version === NEXT ? nextKey : branchKey }),
+    }
+    const keyring = hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: mutating, cacheTtlSeconds: 0 })
+    const [before] = await keyring.wrapIntermediateKeys(context)
+    shared.branchKeyVersion = NEXT
+    shared.branchKey = nextKey
+    const [after] = await keyring.wrapIntermediateKeys(context)
+    const versionOf = (wrappedKey: Uint8Array) => Buffer.from(wrappedKey).subarray(28, 44).toString('hex')
+    expect(versionOf(before.wrappedKey)).toBe(VERSION.replace(/-/g, ''))
+    expect(versionOf(after.wrappedKey)).toBe(NEXT.replace(/-/g, ''))
+    for (const wrapped of [before, after]) {
+      expect((await keyring.unwrapIntermediateKey(context, [wrapped])).intermediateKey.equals(wrapped.intermediateKey)).toBe(true)
+    }
+  })
+
   it('refuses a store that answers for another branch key id', async () => {
     const lying: BranchKeyStore = {
       getActiveBranchKey: async (): Promise<BranchKeyMaterials> => ({ branchKeyId: 'someone-else', branchKeyVersion: VERSION, branchKey }),

@@ -200,15 +200,18 @@ class HierarchicalKeyring implements DbeKeyring {
   }
 }
 
-/** The raw version bytes of each cached branch key, parsed from its UUID once instead of once per item. Only read. */
-const versionBytes = new WeakMap<BranchKeyMaterials, Buffer>()
+/**
+ * The raw version bytes of each cached branch key, parsed from its UUID once instead of once per item; only read. Kept
+ * with the text they came from, so that a store that changes the version of an object it handed out earlier never
+ * gets the old bytes written beside the new key.
+ */
+const versionBytes = new WeakMap<BranchKeyMaterials, { version: string; bytes: Buffer }>()
 
 function versionBytesOf(materials: BranchKeyMaterials, branchKeyId: string): Buffer {
-  let bytes = versionBytes.get(materials)
-  if (bytes === undefined) {
-    bytes = uuidToBytes(materials.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
-    versionBytes.set(materials, bytes)
-  }
+  const known = versionBytes.get(materials)
+  if (known !== undefined && known.version === materials.branchKeyVersion) return known.bytes
+  const bytes = uuidToBytes(materials.branchKeyVersion, `branch key store: version of branch key "${branchKeyId}"`)
+  versionBytes.set(materials, { version: materials.branchKeyVersion, bytes })
   return bytes
 }
 
