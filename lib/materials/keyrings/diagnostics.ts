@@ -1,5 +1,5 @@
-import { bufferView } from '../../structured/bytes'
 /** What the keyrings put in error messages. EDK fields come from stored items, so they are untrusted: print only short ASCII. */
+import { bufferView } from '../../structured/bytes'
 
 const MAX_SHOWN = 160
 
