@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemVerificationError } from '../errors'
 import type { Item } from '../types'
 import { bufferView } from '../structured/bytes'
+import { setOwn } from '../structured/own-property'
 
 /*
  * A Query or Scan page of a configured table, or the BatchGetItem responses of configured tables, read from the HTTP
@@ -72,10 +73,10 @@ export function takeResponses(body: Uint8Array, takes: (responseKey: string) => 
   const parsed = parseObject(body)
   if (parsed === undefined || !isRecord(parsed.Responses)) return undefined
   const responses = new Map<string, WireItem[]>()
-  // Null prototype: a table may be named "__proto__", and its entry must stay an entry.
-  const kept = Object.create(null) as Record<string, unknown>
+  const kept: Record<string, unknown> = {}
   for (const [name, items] of Object.entries(parsed.Responses)) {
-    if (!takes(name)) kept[name] = items
+    // A table may be named "__proto__": its entry must stay an entry.
+    if (!takes(name)) setOwn(kept, name, items)
     else if (isArrayOfRecords(items)) responses.set(name, items as WireItem[])
     else return undefined
   }

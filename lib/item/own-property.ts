@@ -2,8 +2,6 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { setOwn } from '../structured/own-property'
 import type { Item } from '../types'
 
-export { setOwn }
-
 /** An item's attribute, set as an own property (see `setOwn`). */
 export function setAttribute(item: Item, name: string, value: AttributeValue): void {
   setOwn(item, name, value)

@@ -1,6 +1,6 @@
 import type { BatchGetItemCommandInput, BatchGetItemCommandOutput, KeysAndAttributes } from '@aws-sdk/client-dynamodb'
 import type { Item } from '../../types'
-import { setOwn } from '../../item/own-property'
+import { setOwn } from '../../structured/own-property'
 import { mapBounded } from '../bounded'
 import type { EncryptedTable } from '../encrypted-table'
 import type { Projection } from '../projection'
