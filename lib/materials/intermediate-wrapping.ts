@@ -16,20 +16,30 @@ const ENC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_ENC', 'ascii')
 const MAC_INFO = Buffer.from('AWS_MPL_INTERMEDIATE_KEYWRAP_MAC', 'ascii')
 
 /**
- * `AES-256-GCM(KEK, 0^12, AAD = serialized encryption context, PDK)` and this EDK's symmetric signing key (the HMAC-SHA384
- * key of its recipient tag), both derived from the intermediate key with one HKDF extract; the KEK is zeroed.
+ * The KEK and this EDK's symmetric signing key (the HMAC-SHA384 key of its recipient tag), both HKDF-SHA512 of the
+ * intermediate key with one shared extract, which is zeroed. The caller zeroes both keys.
  */
-export function encryptPlaintextDataKey(intermediateKey: Uint8Array, plaintextDataKey: Uint8Array, contextAad: Uint8Array): { encryptedPdk: Buffer; symmetricSigningKey: Buffer } {
+function deriveIntermediateKeys(intermediateKey: Uint8Array): { kek: Buffer; symmetricSigningKey: Buffer } {
   const pseudorandomKey = hkdfExtractSha512(intermediateKey)
-  const kek = hkdfExpandSha512(pseudorandomKey, ENC_INFO, KEY_LENGTH)
+  try {
+    return { kek: hkdfExpandSha512(pseudorandomKey, ENC_INFO, KEY_LENGTH), symmetricSigningKey: hkdfExpandSha512(pseudorandomKey, MAC_INFO, KEY_LENGTH) }
+  } finally {
+    pseudorandomKey.fill(0)
+  }
+}
+
+/** `AES-256-GCM(KEK, 0^12, AAD = serialized encryption context, PDK)` and this EDK's symmetric signing key; the KEK is zeroed. */
+export function encryptPlaintextDataKey(intermediateKey: Uint8Array, plaintextDataKey: Uint8Array, contextAad: Uint8Array): { encryptedPdk: Buffer; symmetricSigningKey: Buffer } {
+  const { kek, symmetricSigningKey } = deriveIntermediateKeys(intermediateKey)
   try {
     const cipher = createCipheriv('aes-256-gcm', kek, ZERO_IV, { authTagLength: TAG_LENGTH })
     cipher.setAAD(contextAad)
-    const encryptedPdk = Buffer.concat([cipher.update(plaintextDataKey), cipher.final(), cipher.getAuthTag()])
-    return { encryptedPdk, symmetricSigningKey: hkdfExpandSha512(pseudorandomKey, MAC_INFO, KEY_LENGTH) }
+    return { encryptedPdk: Buffer.concat([cipher.update(plaintextDataKey), cipher.final(), cipher.getAuthTag()]), symmetricSigningKey }
+  } catch (error) {
+    symmetricSigningKey.fill(0)
+    throw error
   } finally {
     kek.fill(0)
-    pseudorandomKey.fill(0)
   }
 }
 
@@ -43,9 +53,9 @@ export function decryptPlaintextDataKey(
   contextAad: Uint8Array,
 ): { plaintextDataKey: Buffer; symmetricSigningKey: Buffer } | undefined {
   if (encryptedPdk.byteLength !== ENCRYPTED_PDK_LENGTH) return undefined
-  const pseudorandomKey = hkdfExtractSha512(intermediateKey)
+  const { kek, symmetricSigningKey } = deriveIntermediateKeys(intermediateKey)
+  let unwrapped = false
   try {
-    const kek = hkdfExpandSha512(pseudorandomKey, ENC_INFO, KEY_LENGTH)
     const decipher = createDecipheriv('aes-256-gcm', kek, ZERO_IV, { authTagLength: TAG_LENGTH })
     kek.fill(0)
     decipher.setAAD(contextAad)
@@ -57,8 +67,10 @@ export function decryptPlaintextDataKey(
       plaintextDataKey.fill(0)
       return undefined
     }
-    return { plaintextDataKey, symmetricSigningKey: hkdfExpandSha512(pseudorandomKey, MAC_INFO, KEY_LENGTH) }
+    unwrapped = true
+    return { plaintextDataKey, symmetricSigningKey }
   } finally {
-    pseudorandomKey.fill(0)
+    kek.fill(0)
+    if (!unwrapped) symmetricSigningKey.fill(0)
   }
 }
