@@ -1,4 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
+import type { KMSClientConfig } from '@aws-sdk/client-kms'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import {
   awsKmsMrkKeyring,
@@ -137,16 +138,21 @@ export interface BenchKeyStore {
  * The DynamoDB branch key store: created in us-east-1 under the east MRK, the table replicated to us-west-2, where the
  * store is configured with the west replica (kmsMRKeyArn), as for a key store global table.
  */
+const KEY_STORE_TABLE = 'bench-branch-keys'
+
+/** The bench's key store in one Region, configured with that Region's MRK (`kmsMRKeyArn`). */
+export function benchBranchKeyStore(ddbClientConfig: DynamoDBClientConfig, kmsClientConfig: KMSClientConfig, keyArn: string): DynamoDbBranchKeyStore {
+  return dynamoDbBranchKeyStore({
+    tableName: KEY_STORE_TABLE,
+    logicalKeyStoreName: KEY_STORE_TABLE,
+    kmsConfiguration: { kmsMRKeyArn: keyArn },
+    ddbClientConfig,
+    kmsClientConfig,
+  })
+}
+
 export async function setUpBranchKeyStore(stack: LocalStack): Promise<BenchKeyStore> {
-  const keyStoreTable = 'bench-branch-keys'
-  const store = (region: string, keyArn: string) =>
-    dynamoDbBranchKeyStore({
-      tableName: keyStoreTable,
-      logicalKeyStoreName: 'bench-branch-keys',
-      kmsConfiguration: { kmsMRKeyArn: keyArn },
-      ddbClientConfig: stack.ddbConfig(region),
-      kmsClientConfig: stack.kmsClientConfig,
-    })
+  const store = (region: string, keyArn: string) => benchBranchKeyStore(stack.ddbConfig(region), stack.kmsClientConfig, keyArn)
   const eastStore = store(EAST, stack.mrkEast)
   await createBranchKeyStoreTable(eastStore)
   const branchKeyId = await createBranchKey(eastStore)
@@ -155,7 +161,7 @@ export async function setUpBranchKeyStore(stack: LocalStack): Promise<BenchKeySt
   const eastClient = new DynamoDBClient(stack.ddbConfig(EAST))
   const westClient = new DynamoDBClient(stack.ddbConfig(WEST))
   try {
-    await copyTable(eastClient, westClient, keyStoreTable, async () => undefined)
+    await copyTable(eastClient, westClient, KEY_STORE_TABLE, async () => undefined)
   } finally {
     eastClient.destroy()
     westClient.destroy()

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
-import { EncryptedDocumentClient, hierarchicalKeyring } from '../lib'
+import { EncryptedDocumentClient, hierarchicalKeyring, type Keyring } from '../lib'
 import type { BenchKeyStore } from './kms-calls'
 import { prepareCell } from './cells'
 import type { Floor } from './floor'
@@ -201,18 +201,32 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
 /** `global.gc` when node runs with --expose-gc. */
 const collectHeap = (globalThis as { gc?: () => void }).gc
 
+/** The table the Query reads; `measureQueryEventLoop` fills it unless told it is filled already. */
+export const QUERY_TABLE = 'bench-query'
+const QUERY_ITEMS = 1000
+
+export interface QueryEventLoopOptions {
+  runs: number
+  /** False in a process that reads the table an earlier measurement filled. */
+  writeItems: boolean
+  /** What the log line calls this measurement. */
+  label: string
+}
+
 /** The event loop's largest delay while one Query returns and decrypts 1,000 items of suite 0x6701 (all pages). */
-export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKeyStore, runs: number, log: (line: string) => void): Promise<EventLoopFigures> {
-  const table = 'bench-query'
-  const low = new DynamoDBClient(stack.ddbConfig(EAST))
+export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, keyring: Keyring, options: QueryEventLoopOptions, log: (line: string) => void): Promise<EventLoopFigures> {
+  const { runs } = options
+  const table = QUERY_TABLE
+  const items = QUERY_ITEMS
+  const low = new DynamoDBClient(ddbConfig)
   try {
-    await createDataTable(low, table)
-    const keyring = hierarchicalKeyring({ branchKeyId: keyStore.branchKeyId, keyStore: keyStore.eastStore })
     const client = EncryptedDocumentClient.from(low, { tables: { [table]: tableConfig('0x6701', keyring) } })
-    const template = makeItem(1024)
-    const items = 1000
-    await batchWrite(client, table, Array.from({ length: items }, (_, i) => nativeItem({ ...template, [PARTITION_KEY]: { S: 'query-partition' }, [SORT_KEY]: { N: String(i) } })))
-    const plainLow = new DynamoDBClient(stack.ddbConfig(EAST))
+    if (options.writeItems) {
+      await createDataTable(low, table)
+      const template = makeItem(1024)
+      await batchWrite(client, table, Array.from({ length: items }, (_, i) => nativeItem({ ...template, [PARTITION_KEY]: { S: 'query-partition' }, [SORT_KEY]: { N: String(i) } })))
+    }
+    const plainLow = new DynamoDBClient(ddbConfig)
     const plain = DynamoDBDocumentClient.from(plainLow)
     const query = async (documentClient: DynamoDBDocumentClient): Promise<{ count: number; pages: number }> => {
       let count = 0
@@ -264,7 +278,7 @@ export async function measureQueryEventLoop(stack: LocalStack, keyStore: BenchKe
       plainLow.destroy()
     }
     log(
-      `  0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}); ` +
+      `  ${options.label}: 0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}); ` +
         `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms`,
     )
     return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, plainClient }

@@ -7,8 +7,10 @@ import { measurePoolSizedToCores, type PoolSizedRow } from './pool-size'
 import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
 import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
 import { measureMemory, type MemoryRow } from './memory'
+import { hierarchicalKeyring } from '../lib'
 import { oneCpu } from './one-cpu'
-import { startStack } from './stack'
+import { measureWithSmallerSemiSpace, type SemiSpaceFigures } from './semi-space'
+import { EAST, startStack } from './stack'
 import { measureThroughput, type ThroughputRow } from './throughput'
 
 /**
@@ -115,7 +117,7 @@ function printThroughput(rows: ThroughputRow[]): void {
   }
 }
 
-function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures): void {
+function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, eventLoop: EventLoopFigures, semiSpace: SemiSpaceFigures): void {
   console.log('\npeak memory above baseline, one encrypt + decrypt (0x6701): ' + memory.map((row) => `${row.item} ${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}×)`).join(', '))
   console.log('KMS calls per 1,000 items (written / read):')
   for (const row of kms) {
@@ -132,7 +134,8 @@ function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComp
     )
   }
   console.log(
-    `event loop during a ${eventLoop.items}-item 0x6701 Query: max ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
+    `event loop during a ${eventLoop.items}-item 0x6701 Query: max ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms); ` +
+      `with node ${semiSpace.nodeFlags.join(' ')}: ${semiSpace.eventLoop.maxDelayMs.toFixed(1)} ms (plain ${semiSpace.eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
   )
 }
 
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
   let kms: KmsCallRow[]
   let clients: ClientComparison
   let eventLoop: EventLoopFigures
+  let semiSpace: SemiSpaceFigures
   let throughput: ThroughputRow[]
   let memory: MemoryRow[]
   let inFlight: InFlightRow[]
@@ -179,7 +183,13 @@ async function main(): Promise<void> {
     console.log('\nEncryptedDocumentClient vs DynamoDBDocumentClient (DynamoDB Local):')
     clients = await compareClients(stack, keyStore, settings.latency, log)
     console.log('\nevent loop:')
-    eventLoop = await measureQueryEventLoop(stack, keyStore, settings.queryRuns, log)
+    const ddbConfig = stack.ddbConfig(EAST)
+    const keyring = hierarchicalKeyring({ branchKeyId: keyStore.branchKeyId, keyStore: keyStore.eastStore })
+    eventLoop = await measureQueryEventLoop(ddbConfig, keyring, { runs: settings.queryRuns, writeItems: true, label: 'default heap' }, log)
+    semiSpace = await measureWithSmallerSemiSpace(
+      { ddbConfig, kmsClientConfig: stack.kmsClientConfig, keyArn: stack.mrkEast, branchKeyId: keyStore.branchKeyId, runs: settings.queryRuns },
+      log,
+    )
   } finally {
     await stack.close()
   }
@@ -197,7 +207,7 @@ async function main(): Promise<void> {
     `0x6701   1 KB cycle, UV_THREADPOOL_SIZE=${poolSized.uvThreadpoolSize}  one core ${pooled.oneCore.ours.toFixed(0).padStart(7)} ${pooled.oneCore.floor.toFixed(0).padStart(7)} ${pooled.oneCore.ratio.toFixed(2).padStart(6)} |` +
       `            ${pooled.allCores.ours.toFixed(0).padStart(7)} ${pooled.allCores.floor.toFixed(0).padStart(7)} ${pooled.allCores.ratio.toFixed(2).padStart(6)} ${pooled.allCores.scalingOverOneCore.toFixed(2).padStart(9)}`,
   )
-  printOthers(memory, kms, clients, eventLoop)
+  printOthers(memory, kms, clients, eventLoop, semiSpace)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
   const seconds = (performance.now() - started) / 1000
@@ -216,6 +226,7 @@ async function main(): Promise<void> {
     kmsCalls: kms,
     clientComparison: clients,
     eventLoop,
+    eventLoopWithSmallerSemiSpace: semiSpace,
     targets,
   }
   writeFileSync(join(__dirname, '..', '..', 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
