@@ -1,11 +1,12 @@
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
-import { QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand as DocGetCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
 import * as wirePage from '../../lib/client/wire-page'
 import type { Item } from '../../lib/types'
-import { createOrdersTable, deleteTable, encryptedLowLevelClient, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
+import { createOrdersTable, deleteTable, encryptedLowLevelClient, ItemEncryptor, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
-// Query and Scan pages of a configured table are read from the HTTP body by the client (wire-page.ts), not by the
-// SDK: what the caller gets must be exactly what the SDK's own reading gives, as GetItem (read by the SDK) shows.
+// Query and Scan pages, BatchGetItem responses and GetItem's item of a configured table are read from the HTTP body by
+// the client (wire-page.ts), not by the SDK: what the caller gets must be exactly what the SDK's own reading gives, as a
+// plain client's GetItem (read by the SDK) decrypted by an ItemEncryptor shows.
 const orders = useEncryptedOrdersTable()
 const PARTITION = 'page-reading'
 const COUNT = 5
@@ -36,8 +37,8 @@ afterEach(() => takeItems.mockRestore())
 const keyCondition = { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: PARTITION } } }
 
 async function readBySdk(n: number): Promise<Item | undefined> {
-  const { Item } = await orders.client.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, `item-${n}`) }))
-  return Item
+  const { Item } = await orders.plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, `item-${n}`) }))
+  return Item === undefined ? undefined : new ItemEncryptor({ ...orders.config, tableName: orders.table }).decryptItem(Item)
 }
 
 describe('Query and Scan pages read from the HTTP body', () => {
@@ -181,6 +182,74 @@ describe('BatchGetItem responses read from the HTTP body', () => {
       const error = await settled(missing.send(new BatchGetItemCommand({ RequestItems: { 'no-such-table-batch-reading': { Keys: [key('a', 'b')] } } })))
       expect((error as Error).name).toBe('ResourceNotFoundException')
       expect(takeResponses).not.toHaveBeenCalled()
+    } finally {
+      missing.destroy()
+    }
+  })
+})
+
+describe('GetItem’s item read from the HTTP body', () => {
+  let takeItem: jest.SpyInstance
+  const get = (sk: string, extra: object = {}) => orders.client.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, sk), ...extra }))
+
+  beforeEach(() => {
+    takeItem = jest.spyOn(wirePage, 'takeItem')
+  })
+  afterEach(() => takeItem.mockRestore())
+
+  it('gives the item exactly as the SDK reads it, binary values as Uint8Array, and ConsumedCapacity read by the SDK', async () => {
+    for (let n = 0; n < COUNT; n++) {
+      takeItem.mockClear()
+      const out = await get(`item-${n}`, { ReturnConsumedCapacity: 'TOTAL' })
+      expect(takeItem).toHaveBeenCalledTimes(1)
+      expect(takeItem.mock.results[0]?.value?.item).toBeDefined()
+      expect(out.Item).toEqual(richItem(n))
+      expect(out.Item).toEqual(await readBySdk(n))
+      expect(out.Item?.u_blob?.B).toBeInstanceOf(Uint8Array)
+      expect(out.ConsumedCapacity?.TableName).toBe(orders.table)
+      expect(typeof out.ConsumedCapacity?.CapacityUnits).toBe('number')
+    }
+  })
+
+  it('no such item: nothing to take, the SDK reads the body and there is no Item', async () => {
+    const out = await get('no-such-item')
+    expect(takeItem).toHaveBeenCalledTimes(1)
+    expect(takeItem.mock.results[0]?.value).toBeUndefined()
+    expect(out.Item).toBeUndefined()
+  })
+
+  it('a projection is applied to the item taken from the body', async () => {
+    const out = await get('item-2', { ProjectionExpression: 'secret, u_blob' })
+    expect(takeItem).toHaveBeenCalledTimes(1)
+    expect(out.Item).toEqual({ secret: richItem(2).secret, u_blob: richItem(2).u_blob })
+  })
+
+  it('the DocumentClient unmarshalls the decrypted item as usual', async () => {
+    const out = await orders.documents.send(new DocGetCommand({ TableName: orders.table, Key: { pk: PARTITION, sk: 'item-1' } }))
+    expect(takeItem).toHaveBeenCalledTimes(1)
+    expect(out.Item?.secret).toEqual(new Uint8Array([1, 0, 255, 128]))
+    expect(out.Item?.plan).toEqual(new Set([new Uint8Array([5, 1]), new Uint8Array([6])]))
+  })
+
+  it('a tampered item is refused', async () => {
+    const plain = orders.plain as DynamoDBClient
+    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-4') }))
+    await plain.send(new PutItemCommand({ TableName: orders.table, Item: { ...stored.Item, card: { B: new Uint8Array(40) } } }))
+    try {
+      const error = await settled(get('item-4'))
+      expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
+      expect(takeItem).toHaveBeenCalledTimes(1)
+    } finally {
+      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
+    }
+  })
+
+  it('an error response is the SDK’s to read', async () => {
+    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-get-reading': ordersConfig() } })
+    try {
+      const error = await settled(missing.send(new GetItemCommand({ TableName: 'no-such-table-get-reading', Key: key('a', 'b') })))
+      expect((error as Error).name).toBe('ResourceNotFoundException')
+      expect(takeItem).not.toHaveBeenCalled()
     } finally {
       missing.destroy()
     }

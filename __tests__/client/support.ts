@@ -147,6 +147,8 @@ export async function encryptedDocumentClient(plain: DynamoDBClient, encryption:
 export interface EncryptedOrdersTable {
   plain: DynamoDBClient
   table: string
+  /** The table's encryption config (its keyring holds the table's key). */
+  config: TableEncryptionConfig
   client: EncryptedDynamoDBClient
   documents: DynamoDBDocumentClient
 }
@@ -157,7 +159,8 @@ export function useEncryptedOrdersTable(): EncryptedOrdersTable {
   beforeAll(async () => {
     fixture.plain = newDynamoDBClient()
     fixture.table = await createOrdersTable(fixture.plain)
-    const encryption = { tables: { [fixture.table]: ordersConfig() } }
+    fixture.config = ordersConfig()
+    const encryption = { tables: { [fixture.table]: fixture.config } }
     fixture.client = await encryptedLowLevelClient(fixture.plain, encryption)
     fixture.documents = await encryptedDocumentClient(fixture.plain, encryption)
   })

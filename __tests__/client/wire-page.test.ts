@@ -1,5 +1,5 @@
 import { isEncryptorError } from '../../lib/errors'
-import { readWireItem, takeItems, takeResponses, type WireItem } from '../../lib/client/wire-page'
+import { readWireItem, takeItem, takeItems, takeResponses, type WireItem } from '../../lib/client/wire-page'
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text))
 const base64 = (data: number[]) => Buffer.from(data).toString('base64')
@@ -33,6 +33,31 @@ describe('takeItems', () => {
     ['an item that is not an object', JSON.stringify({ Items: [{ pk: { S: 'a' } }, 'b'] })],
   ])('leaves %s to the SDK', (_label, body) => {
     expect(takeItems(bytes(body))).toBeUndefined()
+  })
+})
+
+describe('takeItem', () => {
+  it('takes GetItem’s Item out and leaves every other field for the SDK', () => {
+    const response = { Item: { pk: { S: 'a' }, blob: { B: base64([1, 2]) } }, ConsumedCapacity: { TableName: 't', CapacityUnits: 0.5 } }
+    const split = takeItem(bytes(JSON.stringify(response)))
+    expect(split?.item).toEqual(response.Item)
+    expect(JSON.parse(Buffer.from(split?.rest ?? []).toString('utf8'))).toEqual({ ConsumedCapacity: response.ConsumedCapacity })
+  })
+
+  it('keeps an attribute named "__proto__" as an attribute of the item', () => {
+    const split = takeItem(bytes('{"Item":{"__proto__":{"S":"p"},"pk":{"S":"a"}}}'))
+    expect(Object.keys(split?.item ?? {})).toEqual(['__proto__', 'pk'])
+    expect(Object.getPrototypeOf(split?.item)).toBe(Object.prototype)
+  })
+
+  it.each([
+    ['not JSON', 'not json {'],
+    ['a JSON array', '[1, 2]'],
+    ['a response without Item (no such item)', JSON.stringify({ ConsumedCapacity: { TableName: 't', CapacityUnits: 0.5 } })],
+    ['an Item that is not an object', JSON.stringify({ Item: [{ pk: { S: 'a' } }] })],
+    ['an Item that is null', JSON.stringify({ Item: null })],
+  ])('leaves %s to the SDK', (_label, body) => {
+    expect(takeItem(bytes(body))).toBeUndefined()
   })
 })
 

@@ -33,7 +33,7 @@ const directives = new WeakMap<HandlerExecutionContext, Directive>()
  * (de)serializer, where requests and responses are AttributeValue maps, for the low-level client and the
  * DocumentClient alike. So we attach them *after* those names, and register no-op middlewares under the same
  * names and positions for commands that have none; a DocumentClient command overrides the no-op with its own.
- * A third step, for Query, Scan and BatchGetItem, sits right after (inside) the deserializer, where the response is still HTTP.
+ * A third step, for GetItem, Query, Scan and BatchGetItem, sits right after (inside) the deserializer, where the response is still HTTP.
  * A test checks the resulting order, and the request step refuses to finish if the response step never ran.
  */
 const MARSHALL = 'DocumentMarshall'
@@ -172,7 +172,7 @@ async function bodyBytes(body: unknown, commandName: string | undefined): Promis
 }
 
 /**
- * Query, Scan and BatchGetItem of configured tables: the plan takes its items out of a successful response body
+ * GetItem, Query, Scan and BatchGetItem of configured tables: the plan takes its items out of a successful response body
  * (wire-page.ts) and the SDK gets the rest. Errors, encoded bodies and anything not shaped so go to the SDK untouched.
  */
 function readPage(next: Handler, context: HandlerExecutionContext): Handler {

@@ -26,8 +26,9 @@ export interface RequestPlan {
    */
   completeOutput?(output: object, wire?: WireTaken): Promise<object>
   /**
-   * Query, Scan, BatchGetItem: takes the configured tables' items out of a successful response body, so that the SDK
-   * does not convert them in one block; returns the rest of the body for the SDK, or `undefined` to leave it whole.
+   * GetItem, Query, Scan, BatchGetItem: takes the configured tables' items out of a successful response body, so that
+   * the SDK does not convert them (a page in one block); returns the rest of the body for the SDK, or `undefined` to
+   * leave it whole.
    */
   takeFromBody?(body: Uint8Array): { rest: Uint8Array; taken: WireTaken } | undefined
   /** Errors can carry items too (ReturnValuesOnConditionCheckFailure); returns the error to throw. */
