@@ -134,10 +134,6 @@ export interface BenchKeyStore {
   westStore: DynamoDbBranchKeyStore
 }
 
-/**
- * The DynamoDB branch key store: created in us-east-1 under the east MRK, the table replicated to us-west-2, where the
- * store is configured with the west replica (kmsMRKeyArn), as for a key store global table.
- */
 const KEY_STORE_TABLE = 'bench-branch-keys'
 
 /** The bench's key store in one Region, configured with that Region's MRK (`kmsMRKeyArn`). */
@@ -151,6 +147,10 @@ export function benchBranchKeyStore(ddbClientConfig: DynamoDBClientConfig, kmsCl
   })
 }
 
+/**
+ * The DynamoDB branch key store: created in us-east-1 under the east MRK, the table replicated to us-west-2, where the
+ * store is configured with the west replica (kmsMRKeyArn), as for a key store global table.
+ */
 export async function setUpBranchKeyStore(stack: LocalStack): Promise<BenchKeyStore> {
   const store = (region: string, keyArn: string) => benchBranchKeyStore(stack.ddbConfig(region), stack.kmsClientConfig, keyArn)
   const eastStore = store(EAST, stack.mrkEast)

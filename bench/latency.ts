@@ -202,7 +202,7 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
 const collectHeap = (globalThis as { gc?: () => void }).gc
 
 /** The table the Query reads; `measureQueryEventLoop` fills it unless told it is filled already. */
-export const QUERY_TABLE = 'bench-query'
+const QUERY_TABLE = 'bench-query'
 const QUERY_ITEMS = 1000
 
 export interface QueryEventLoopOptions {

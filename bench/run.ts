@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { measureInFlight, type InFlightRow } from './in-flight'
 import { measurePoolSizedToCores, type PoolSizedRow } from './pool-size'
 import { measureKmsCalls, setUpBranchKeyStore, type KmsCallRow } from './kms-calls'
-import { measureClientCpu, type ClientCpuFigures } from './client-cpu'
+import { measureClientsWithoutNetwork, type ClientsWithoutNetworkFigures } from './clients-without-network'
 import { compareClients, measureQueryEventLoop, type ClientComparison, type EventLoopFigures } from './latency'
 import { measureMemory, type MemoryRow } from './memory'
 import { hierarchicalKeyring } from '../lib'
@@ -26,7 +26,7 @@ interface Settings {
   memoryRounds: number
   kmsItems: { mrk: number; hierarchy: number }
   latency: { samples: number; rounds: number; operations: number }
-  clientCpu: { requestsPerBlock: number; blocks: number }
+  clientsWithoutNetwork: { requestsPerBlock: number; blocks: number }
   queryRuns: number
 }
 
@@ -36,7 +36,7 @@ const FULL: Settings = {
   memoryRounds: 5,
   kmsItems: { mrk: 1000, hierarchy: 10_000 },
   latency: { samples: 2000, rounds: 4, operations: 2000 },
-  clientCpu: { requestsPerBlock: 500, blocks: 7 },
+  clientsWithoutNetwork: { requestsPerBlock: 500, blocks: 7 },
   queryRuns: 3,
 }
 
@@ -47,7 +47,7 @@ const QUICK: Settings = {
   memoryRounds: 2,
   kmsItems: { mrk: 200, hierarchy: 1000 },
   latency: { samples: 250, rounds: 2, operations: 300 },
-  clientCpu: { requestsPerBlock: 200, blocks: 3 },
+  clientsWithoutNetwork: { requestsPerBlock: 200, blocks: 3 },
   queryRuns: 1,
 }
 
@@ -121,7 +121,7 @@ function printThroughput(rows: ThroughputRow[]): void {
   }
 }
 
-function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, clientCpu: ClientCpuFigures, eventLoop: EventLoopFigures, semiSpace: SemiSpaceFigures): void {
+function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, clientsWithoutNetwork: ClientsWithoutNetworkFigures, eventLoop: EventLoopFigures, semiSpace: SemiSpaceFigures): void {
   console.log('\npeak memory above baseline, one encrypt + decrypt (0x6701): ' + memory.map((row) => `${row.item} ${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}×)`).join(', '))
   console.log('KMS calls per 1,000 items (written / read):')
   for (const row of kms) {
@@ -137,8 +137,8 @@ function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComp
         `  | plain + floor crypto in the request: p50 ×${r.floorInRequest.p50Ratio.toFixed(2)} (its crypto ${r.floorInRequest.cryptoP50Ms.toFixed(3)} ms)`,
     )
   }
-  const cpu = (op: 'put' | 'get') => `${op} ${clientCpu[op].encrypted.toFixed(0)}/${clientCpu[op].plain.toFixed(0)} µs (unconfigured table ${clientCpu[op].unconfiguredTable.toFixed(0)} µs)`
-  console.log(`  without the network, per request, encrypted/plain: ${cpu('put')}, ${cpu('get')}`)
+  const perRequest = (op: 'put' | 'get') => `${op} ${clientsWithoutNetwork[op].encrypted.toFixed(0)}/${clientsWithoutNetwork[op].plain.toFixed(0)} µs (unconfigured table ${clientsWithoutNetwork[op].unconfiguredTable.toFixed(0)} µs)`
+  console.log(`  without the network, per request, encrypted/plain: ${perRequest('put')}, ${perRequest('get')}`)
   console.log(
     `event loop during a ${eventLoop.items}-item 0x6701 Query: max ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms); ` +
       `with node ${semiSpace.nodeFlags.join(' ')}: ${semiSpace.eventLoop.maxDelayMs.toFixed(1)} ms (plain ${semiSpace.eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
 
   let kms: KmsCallRow[]
   let clients: ClientComparison
-  let clientCpu: ClientCpuFigures
+  let clientsWithoutNetwork: ClientsWithoutNetworkFigures
   let eventLoop: EventLoopFigures
   let semiSpace: SemiSpaceFigures
   let throughput: ThroughputRow[]
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     console.log('\nEncryptedDocumentClient vs DynamoDBDocumentClient (DynamoDB Local):')
     clients = await compareClients(stack, keyStore, settings.latency, log)
     console.log('\nthe clients without the network (a request handler that answers at once), time per request:')
-    clientCpu = await measureClientCpu(settings.clientCpu, log)
+    clientsWithoutNetwork = await measureClientsWithoutNetwork(settings.clientsWithoutNetwork, log)
     console.log('\nevent loop:')
     const ddbConfig = stack.ddbConfig(EAST)
     const keyring = hierarchicalKeyring({ branchKeyId: keyStore.branchKeyId, keyStore: keyStore.eastStore })
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     `0x6701   1 KB cycle, UV_THREADPOOL_SIZE=${poolSized.uvThreadpoolSize}  one core ${pooled.oneCore.ours.toFixed(0).padStart(7)} ${pooled.oneCore.floor.toFixed(0).padStart(7)} ${pooled.oneCore.ratio.toFixed(2).padStart(6)} |` +
       `            ${pooled.allCores.ours.toFixed(0).padStart(7)} ${pooled.allCores.floor.toFixed(0).padStart(7)} ${pooled.allCores.ratio.toFixed(2).padStart(6)} ${pooled.allCores.scalingOverOneCore.toFixed(2).padStart(9)}`,
   )
-  printOthers(memory, kms, clients, clientCpu, eventLoop, semiSpace)
+  printOthers(memory, kms, clients, clientsWithoutNetwork, eventLoop, semiSpace)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
   const seconds = (performance.now() - started) / 1000
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     memory,
     kmsCalls: kms,
     clientComparison: clients,
-    clientWithoutNetwork: clientCpu,
+    clientsWithoutNetwork,
     eventLoop,
     eventLoopWithSmallerSemiSpace: semiSpace,
     targets,

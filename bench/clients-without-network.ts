@@ -27,7 +27,7 @@ class AnsweringHandler extends NodeHttpHandler {
   override async handle(request: HandleArgs[0]): Promise<HandleResult> {
     const target = request.headers['x-amz-target'] ?? ''
     const body = target.endsWith('.GetItem') ? this.getBody : target.endsWith('.PutItem') ? Buffer.from('{}') : undefined
-    if (body === undefined) throw new Error(`client-cpu bench: unexpected request ${target}`)
+    if (body === undefined) throw new Error(`clients-without-network bench: unexpected request ${target}`)
     return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(body.length) }, body: Readable.from([body]) } }
   }
 }
@@ -44,7 +44,7 @@ function wireItem(item: Item): Record<string, unknown> {
   return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, wireValue(value)]))
 }
 
-export interface ClientCpuFigures {
+export interface ClientsWithoutNetworkFigures {
   /** Microseconds per request on this thread, median over the blocks. */
   put: { plain: number; encrypted: number; unconfiguredTable: number }
   get: { plain: number; encrypted: number; unconfiguredTable: number }
@@ -54,7 +54,7 @@ export interface ClientCpuFigures {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-export async function measureClientCpu(options: { requestsPerBlock: number; blocks: number }, log: (line: string) => void): Promise<ClientCpuFigures> {
+export async function measureClientsWithoutNetwork(options: { requestsPerBlock: number; blocks: number }, log: (line: string) => void): Promise<ClientsWithoutNetworkFigures> {
   const table = 'bench-cpu'
   const config = tableConfig('0x6700', staticHierarchicalKeyring())
   const template = makeItem(1024)
@@ -75,7 +75,7 @@ export async function measureClientCpu(options: { requestsPerBlock: number; bloc
   const request = async (which: Which, op: 'put' | 'get') => {
     const { client, table: tableName } = clients[which]
     if (op === 'put') await client.send(new PutCommand({ TableName: tableName, Item: native }))
-    else if ((await client.send(new GetCommand({ TableName: tableName, Key: key }))).Item === undefined) throw new Error(`client-cpu bench: ${which} get returned no item`)
+    else if ((await client.send(new GetCommand({ TableName: tableName, Key: key }))).Item === undefined) throw new Error(`clients-without-network bench: ${which} get returned no item`)
     await setImmediate()
   }
   const samples = { put: { plain: [] as number[], encrypted: [] as number[], unconfiguredTable: [] as number[] }, get: { plain: [] as number[], encrypted: [] as number[], unconfiguredTable: [] as number[] } }
@@ -92,7 +92,7 @@ export async function measureClientCpu(options: { requestsPerBlock: number; bloc
     }
   }
   const figures = (op: 'put' | 'get') => ({ plain: median(samples[op].plain), encrypted: median(samples[op].encrypted), unconfiguredTable: median(samples[op].unconfiguredTable) })
-  const result: ClientCpuFigures = { put: figures('put'), get: figures('get'), requestsPerBlock: options.requestsPerBlock, blocks: options.blocks }
+  const result: ClientsWithoutNetworkFigures = { put: figures('put'), get: figures('get'), requestsPerBlock: options.requestsPerBlock, blocks: options.blocks }
   for (const op of ['put', 'get'] as const) {
     const r = result[op]
     log(`  ${op}: plain ${r.plain.toFixed(0)} µs, encrypted ${r.encrypted.toFixed(0)} µs (+${(r.encrypted - r.plain).toFixed(0)}), unconfigured table through the encrypted client ${r.unconfiguredTable.toFixed(0)} µs (+${(r.unconfiguredTable - r.plain).toFixed(0)})`)
