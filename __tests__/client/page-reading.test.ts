@@ -1,6 +1,7 @@
-import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
+import { BatchGetItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb'
 import { GetCommand as DocGetCommand, QueryCommand as DocQueryCommand } from '@aws-sdk/lib-dynamodb'
 import * as wirePage from '../../lib/client/wire-page'
+import type { EncryptedDynamoDBClient } from '../../lib/client'
 import type { Item } from '../../lib/types'
 import { createOrdersTable, deleteTable, encryptedLowLevelClient, ItemEncryptor, key, ordersConfig, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
@@ -39,6 +40,27 @@ const keyCondition = { KeyConditionExpression: 'pk = :pk', ExpressionAttributeVa
 async function readBySdk(n: number): Promise<Item | undefined> {
   const { Item } = await orders.plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, `item-${n}`) }))
   return Item === undefined ? undefined : new ItemEncryptor({ ...orders.config, tableName: orders.table }).decryptItem(Item)
+}
+
+/** Runs `check` while stored item `sk` is replaced by `change` of it (written by the plain client); puts it back after. */
+async function whileTampered(sk: string, change: (stored: Item) => Item, check: () => Promise<void>): Promise<void> {
+  const stored = (await orders.plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, sk) }))).Item as Item
+  await orders.plain.send(new PutItemCommand({ TableName: orders.table, Item: change(stored) }))
+  try {
+    await check()
+  } finally {
+    await orders.plain.send(new PutItemCommand({ TableName: orders.table, Item: stored }))
+  }
+}
+
+/** What `send` fails with on a configured table that does not exist, through a client configured for it. */
+async function missingTableError(table: string, send: (client: EncryptedDynamoDBClient) => Promise<unknown>): Promise<unknown> {
+  const missing = await encryptedLowLevelClient(orders.plain, { tables: { [table]: ordersConfig() } })
+  try {
+    return await settled(send(missing))
+  } finally {
+    missing.destroy()
+  }
 }
 
 describe('Query and Scan pages read from the HTTP body', () => {
@@ -97,27 +119,17 @@ describe('Query and Scan pages read from the HTTP body', () => {
   })
 
   it('an error response is the SDK’s to read: a missing table is its ResourceNotFoundException', async () => {
-    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-page-reading': ordersConfig() } })
-    try {
-      const error = await settled(missing.send(new QueryCommand({ TableName: 'no-such-table-page-reading', ...keyCondition })))
-      expect((error as Error).name).toBe('ResourceNotFoundException')
-      expect(takeItems).not.toHaveBeenCalled()
-    } finally {
-      missing.destroy()
-    }
+    const table = 'no-such-table-page-reading'
+    const error = await missingTableError(table, (client) => client.send(new QueryCommand({ TableName: table, ...keyCondition })))
+    expect((error as Error).name).toBe('ResourceNotFoundException')
+    expect(takeItems).not.toHaveBeenCalled()
   })
 
   it('a tampered item still fails the whole page', async () => {
-    const plain = orders.plain as DynamoDBClient
-    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-3') }))
-    const tampered = { ...stored.Item, plan: { BS: [new Uint8Array([5, 4])] } }
-    await plain.send(new PutItemCommand({ TableName: orders.table, Item: tampered }))
-    try {
+    await whileTampered('item-3', (stored) => ({ ...stored, plan: { BS: [new Uint8Array([5, 4])] } }), async () => {
       const error = await settled(orders.client.send(new QueryCommand({ TableName: orders.table, ...keyCondition })))
       expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
-    } finally {
-      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
-    }
+    })
   })
 })
 
@@ -164,27 +176,18 @@ describe('BatchGetItem responses read from the HTTP body', () => {
   })
 
   it('a tampered item still fails the whole batch', async () => {
-    const plain = orders.plain as DynamoDBClient
-    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-2') }))
-    await plain.send(new PutItemCommand({ TableName: orders.table, Item: { ...stored.Item, plan: { BS: [new Uint8Array([5, 4])] } } }))
-    try {
+    await whileTampered('item-2', (stored) => ({ ...stored, plan: { BS: [new Uint8Array([5, 4])] } }), async () => {
       const error = await settled(orders.client.send(request()))
       expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
       expect(takeResponses).toHaveBeenCalledTimes(1)
-    } finally {
-      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
-    }
+    })
   })
 
   it('an error response is the SDK’s to read', async () => {
-    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-batch-reading': ordersConfig() } })
-    try {
-      const error = await settled(missing.send(new BatchGetItemCommand({ RequestItems: { 'no-such-table-batch-reading': { Keys: [key('a', 'b')] } } })))
-      expect((error as Error).name).toBe('ResourceNotFoundException')
-      expect(takeResponses).not.toHaveBeenCalled()
-    } finally {
-      missing.destroy()
-    }
+    const table = 'no-such-table-batch-reading'
+    const error = await missingTableError(table, (client) => client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [key('a', 'b')] } } })))
+    expect((error as Error).name).toBe('ResourceNotFoundException')
+    expect(takeResponses).not.toHaveBeenCalled()
   })
 })
 
@@ -232,26 +235,17 @@ describe('GetItem’s item read from the HTTP body', () => {
   })
 
   it('a tampered item is refused', async () => {
-    const plain = orders.plain as DynamoDBClient
-    const stored = await plain.send(new GetItemCommand({ TableName: orders.table, Key: key(PARTITION, 'item-4') }))
-    await plain.send(new PutItemCommand({ TableName: orders.table, Item: { ...stored.Item, card: { B: new Uint8Array(40) } } }))
-    try {
+    await whileTampered('item-4', (stored) => ({ ...stored, card: { B: new Uint8Array(40) } }), async () => {
       const error = await settled(get('item-4'))
       expect((error as { code?: string }).code).toBe('ERR_SIGNATURE_INVALID')
       expect(takeItem).toHaveBeenCalledTimes(1)
-    } finally {
-      await plain.send(new PutItemCommand({ TableName: orders.table, Item: stored.Item }))
-    }
+    })
   })
 
   it('an error response is the SDK’s to read', async () => {
-    const missing = await encryptedLowLevelClient(orders.plain, { tables: { 'no-such-table-get-reading': ordersConfig() } })
-    try {
-      const error = await settled(missing.send(new GetItemCommand({ TableName: 'no-such-table-get-reading', Key: key('a', 'b') })))
-      expect((error as Error).name).toBe('ResourceNotFoundException')
-      expect(takeItem).not.toHaveBeenCalled()
-    } finally {
-      missing.destroy()
-    }
+    const table = 'no-such-table-get-reading'
+    const error = await missingTableError(table, (client) => client.send(new GetItemCommand({ TableName: table, Key: key('a', 'b') })))
+    expect((error as Error).name).toBe('ResourceNotFoundException')
+    expect(takeItem).not.toHaveBeenCalled()
   })
 })
