@@ -70,7 +70,8 @@ function targetsOf(throughput: ThroughputRow[], inFlight: InFlightRow[], memory:
   const unsigned = cycle('0x6700')
   const hierarchy = kms.find((row) => row.keyring === 'hierarchicalKeyring') as KmsCallRow
   const mb = memory.find((row) => row.itemBytes === 1024 * 1024) as MemoryRow
-  const ratio = (value: number) => `${value.toFixed(2)}×`
+  // Three decimals: a ratio a hair under its target must not print as the target itself ("0.85× … MISSED").
+  const ratio = (value: number) => `${value.toFixed(3)}×`
   return [
     { name: '0x6701 1 KB full cycle, one core / floor (one item at a time)', target: '≥ 0.85×', measured: ratio(signed.oneCore.ratio), met: signed.oneCore.ratio >= 0.85 },
     {
