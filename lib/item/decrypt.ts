@@ -14,7 +14,6 @@ import type { Item } from '../types'
 import { isSignedOnRead, pathOf, sortByCanonicalOrder, type ResolvedConfig } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { copyRecord, setOwn } from '../structured/own-property'
-import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, HEADER_ATTRIBUTE, isReservedName } from './reserved'
 import { shown } from './shown'
 import { bufferView } from '../structured/bytes'
@@ -217,7 +216,7 @@ export async function decryptItem(config: ResolvedConfig, item: Item): Promise<I
     const output: Item = {}
     for (const [name, value] of Object.entries(item)) {
       if (isReservedName(name)) continue
-      setAttribute(output, name, plaintext.get(name) ?? value)
+      setOwn(output, name, plaintext.get(name) ?? value)
     }
     return output
   } catch (error) {

@@ -14,7 +14,6 @@ import type { Item } from '../types'
 import { pathOf, sortByCanonicalOrder, type ResolvedConfig, type SignedAction } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setOwn } from '../structured/own-property'
-import { setAttribute } from './own-property'
 import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
 
 const LEGEND_OF: Record<SignedAction, string> = {
@@ -162,10 +161,10 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     const output: Item = {}
     for (const [name, value] of Object.entries(item)) {
       const ciphertext = encrypted.get(name)
-      setAttribute(output, name, ciphertext === undefined ? value : ({ B: ciphertext } as AttributeValue))
+      setOwn(output, name, ciphertext === undefined ? value : ({ B: ciphertext } as AttributeValue))
     }
-    setAttribute(output, HEADER_ATTRIBUTE, { B: header })
-    setAttribute(output, FOOTER_ATTRIBUTE, { B: encodeFooter(tags, signature) })
+    setOwn(output, HEADER_ATTRIBUTE, { B: header })
+    setOwn(output, FOOTER_ATTRIBUTE, { B: encodeFooter(tags, signature) })
     return output
   } catch (error) {
     if (error instanceof EncryptorError) throw error
