@@ -35,8 +35,8 @@ function sizedPairs(context: EncryptionContextMap): SizedPair[] {
     if (typeof value !== 'string') {
       throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Encryption context value for key "${key}" is not a string.`)
     }
-    if (!isWellFormedText(key)) throw loneSurrogate('key')
-    if (!isWellFormedText(value)) throw loneSurrogate(`value of key "${key}"`)
+    refuseLoneSurrogate(key, 'key')
+    refuseLoneSurrogate(value, `value of key "${key}"`)
     const keyLength = Buffer.byteLength(key, 'utf8')
     const valueLength = Buffer.byteLength(value, 'utf8')
     if (keyLength > MAX_U16 || valueLength > MAX_U16) {
