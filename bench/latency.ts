@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { EncryptedDocumentClient, hierarchicalKeyring, type Keyring } from '../lib'
+import { describeGcPauses, NO_GC_PAUSES, watchGcPauses, worseGcPauses, type GcPauses } from './gc-pauses'
 import type { BenchKeyStore } from './kms-calls'
 import { prepareCell } from './cells'
 import type { Floor } from './floor'
@@ -49,8 +50,10 @@ export interface EventLoopFigures {
   runs: number
   /** Whether every run (of both clients) started from a fully collected heap (`node --expose-gc`, as `npm run bench` runs). */
   heapCollectedBeforeEachRun: boolean
+  /** V8's collections during the Query (the worst run): a delay above the target is mostly one of these. */
+  gc: GcPauses
   /** The same Query through a plain DynamoDBDocumentClient (stored items, no decryption): the SDK's own share. */
-  plainClient: { queryMs: number; maxDelayMs: number; p99DelayMs: number }
+  plainClient: { queryMs: number; maxDelayMs: number; p99DelayMs: number; gc: GcPauses }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -248,12 +251,14 @@ export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, key
       collectHeap?.()
       const histogram = monitorEventLoopDelay({ resolution: 1 })
       histogram.enable()
+      const gcWatch = watchGcPauses()
       const start = performance.now()
       const out = await query(documentClient)
       const queryMs = performance.now() - start
       histogram.disable()
+      const gc = gcWatch.stop()
       if (out.count !== items) throw new Error(`${table}: the Query returned ${out.count} items, not ${items}`)
-      return { ...out, queryMs, maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6 }
+      return { ...out, queryMs, maxDelayMs: histogram.max / 1e6, p99DelayMs: histogram.percentile(99) / 1e6, gc }
     }
     await query(client) // warm
     await query(plain)
@@ -261,7 +266,8 @@ export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, key
     let p99DelayMs = 0
     let queryMs = 0
     let pages = 0
-    const plainClient = { queryMs: 0, maxDelayMs: 0, p99DelayMs: 0 }
+    let gc = NO_GC_PAUSES
+    const plainClient = { queryMs: 0, maxDelayMs: 0, p99DelayMs: 0, gc: NO_GC_PAUSES }
     try {
       for (let run = 0; run < runs; run++) {
         const ours = await observe(client)
@@ -269,19 +275,21 @@ export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, key
         queryMs = Math.max(queryMs, ours.queryMs)
         maxDelayMs = Math.max(maxDelayMs, ours.maxDelayMs)
         p99DelayMs = Math.max(p99DelayMs, ours.p99DelayMs)
+        gc = worseGcPauses(gc, ours.gc)
         const theirs = await observe(plain)
         plainClient.queryMs = Math.max(plainClient.queryMs, theirs.queryMs)
         plainClient.maxDelayMs = Math.max(plainClient.maxDelayMs, theirs.maxDelayMs)
         plainClient.p99DelayMs = Math.max(plainClient.p99DelayMs, theirs.p99DelayMs)
+        plainClient.gc = worseGcPauses(plainClient.gc, theirs.gc)
       }
     } finally {
       plainLow.destroy()
     }
     log(
-      `  ${options.label}: 0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}); ` +
-        `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms`,
+      `  ${options.label}: 0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}), ${describeGcPauses(gc)}; ` +
+        `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms, ${describeGcPauses(plainClient.gc)}`,
     )
-    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, plainClient }
+    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, gc, plainClient }
   } finally {
     low.destroy()
   }

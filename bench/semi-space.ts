@@ -1,6 +1,7 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import type { KMSClientConfig } from '@aws-sdk/client-kms'
 import { runJsonChild } from './child'
+import { describeGcPauses } from './gc-pauses'
 import type { EventLoopFigures } from './latency'
 
 /**
@@ -30,8 +31,8 @@ export async function measureWithSmallerSemiSpace(input: SemiSpaceChildInput, lo
   const nodeFlags = ['--expose-gc', SEMI_SPACE_FLAG]
   const eventLoop = await runJsonChild<EventLoopFigures>('semi-space-child.js', [JSON.stringify(input)], { nodeFlags, timeoutMs: 300_000 })
   log(
-    `  node ${SEMI_SPACE_FLAG} (child process): event loop max delay ${eventLoop.maxDelayMs.toFixed(1)} ms, p99 ${eventLoop.p99DelayMs.toFixed(1)} ms (worst of ${eventLoop.runs}); ` +
-      `plain DocumentClient, same Query: max delay ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms`,
+    `  node ${SEMI_SPACE_FLAG} (child process): event loop max delay ${eventLoop.maxDelayMs.toFixed(1)} ms, p99 ${eventLoop.p99DelayMs.toFixed(1)} ms (worst of ${eventLoop.runs}), ${describeGcPauses(eventLoop.gc)}; ` +
+      `plain DocumentClient, same Query: max delay ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms, ${describeGcPauses(eventLoop.plainClient.gc)}`,
   )
   return { nodeFlags: [SEMI_SPACE_FLAG], eventLoop }
 }
