@@ -10,7 +10,7 @@ import { compareClients, measureQueryEventLoop, type ClientComparison, type Even
 import { measureMemory, type MemoryRow } from './memory'
 import { hierarchicalKeyring } from '../lib'
 import { oneCpu } from './one-cpu'
-import { measureWithSmallerSemiSpace, type SemiSpaceFigures } from './semi-space'
+import { measureInFreshProcess, SEMI_SPACE_FLAG, type FreshProcessFigures } from './fresh-process-query'
 import { EAST, startStack } from './stack'
 import { measureThroughput, type ThroughputRow } from './throughput'
 
@@ -122,7 +122,7 @@ function printThroughput(rows: ThroughputRow[]): void {
   }
 }
 
-function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, clientsWithoutNetwork: ClientsWithoutNetworkFigures, eventLoop: EventLoopFigures, semiSpace: SemiSpaceFigures): void {
+function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComparison, clientsWithoutNetwork: ClientsWithoutNetworkFigures, eventLoop: EventLoopFigures, freshDefault: FreshProcessFigures, semiSpace: FreshProcessFigures): void {
   console.log('\npeak memory above baseline, one encrypt + decrypt (0x6701): ' + memory.map((row) => `${row.item} ${(row.peakAboveBaselineBytes / 1024).toFixed(0)} KiB (${row.peakTimesItemSize.toFixed(1)}×)`).join(', '))
   console.log('KMS calls per 1,000 items (written / read):')
   for (const row of kms) {
@@ -141,8 +141,9 @@ function printOthers(memory: MemoryRow[], kms: KmsCallRow[], clients: ClientComp
   const perRequest = (op: 'put' | 'get') => `${op} ${clientsWithoutNetwork[op].encrypted.toFixed(0)}/${clientsWithoutNetwork[op].plain.toFixed(0)} µs (unconfigured table ${clientsWithoutNetwork[op].unconfiguredTable.toFixed(0)} µs)`
   console.log(`  without the network, per request, encrypted/plain: ${perRequest('put')}, ${perRequest('get')}`)
   console.log(
-    `event loop during a ${eventLoop.items}-item 0x6701 Query: max ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms); ` +
-      `with node ${semiSpace.nodeFlags.join(' ')}: ${semiSpace.eventLoop.maxDelayMs.toFixed(1)} ms (plain ${semiSpace.eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
+    `event loop during a ${eventLoop.items}-item 0x6701 Query, max delay: this process ${eventLoop.maxDelayMs.toFixed(1)} ms (plain DocumentClient, same Query: ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms); ` +
+      `fresh process ${freshDefault.eventLoop.maxDelayMs.toFixed(1)} ms (plain ${freshDefault.eventLoop.plainClient.maxDelayMs.toFixed(1)} ms); ` +
+      `fresh process with node ${semiSpace.nodeFlags.join(' ')}: ${semiSpace.eventLoop.maxDelayMs.toFixed(1)} ms (plain ${semiSpace.eventLoop.plainClient.maxDelayMs.toFixed(1)} ms)`,
   )
 }
 
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
   let clients: ClientComparison
   let clientsWithoutNetwork: ClientsWithoutNetworkFigures
   let eventLoop: EventLoopFigures
-  let semiSpace: SemiSpaceFigures
+  let freshDefault: FreshProcessFigures
+  let semiSpace: FreshProcessFigures
   let throughput: ThroughputRow[]
   let memory: MemoryRow[]
   let inFlight: InFlightRow[]
@@ -195,11 +197,10 @@ async function main(): Promise<void> {
     console.log('\nevent loop:')
     const ddbConfig = stack.ddbConfig(EAST)
     const keyring = hierarchicalKeyring({ branchKeyId: keyStore.branchKeyId, keyStore: keyStore.eastStore })
-    eventLoop = await measureQueryEventLoop(ddbConfig, keyring, { runs: settings.queryRuns, writeItems: true, label: 'default heap' }, log)
-    semiSpace = await measureWithSmallerSemiSpace(
-      { ddbConfig, kmsClientConfig: stack.kmsClientConfig, keyArn: stack.mrkEast, branchKeyId: keyStore.branchKeyId, runs: settings.queryRuns },
-      log,
-    )
+    eventLoop = await measureQueryEventLoop(ddbConfig, keyring, { runs: settings.queryRuns, writeItems: true, label: 'this process (after the other phases)' }, log)
+    const childInput = { ddbConfig, kmsClientConfig: stack.kmsClientConfig, keyArn: stack.mrkEast, branchKeyId: keyStore.branchKeyId, runs: settings.queryRuns }
+    freshDefault = await measureInFreshProcess(childInput, [], log)
+    semiSpace = await measureInFreshProcess(childInput, [SEMI_SPACE_FLAG], log)
   } finally {
     await stack.close()
   }
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
     `0x6701   1 KB cycle, UV_THREADPOOL_SIZE=${poolSized.uvThreadpoolSize}  one core ${pooled.oneCore.ours.toFixed(0).padStart(7)} ${pooled.oneCore.floor.toFixed(0).padStart(7)} ${pooled.oneCore.ratio.toFixed(2).padStart(6)} |` +
       `            ${pooled.allCores.ours.toFixed(0).padStart(7)} ${pooled.allCores.floor.toFixed(0).padStart(7)} ${pooled.allCores.ratio.toFixed(2).padStart(6)} ${pooled.allCores.scalingOverOneCore.toFixed(2).padStart(9)}`,
   )
-  printOthers(memory, kms, clients, clientsWithoutNetwork, eventLoop, semiSpace)
+  printOthers(memory, kms, clients, clientsWithoutNetwork, eventLoop, freshDefault, semiSpace)
   console.log('\ntargets (issue 6):')
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})`)
   const seconds = (performance.now() - started) / 1000
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
     clientComparison: clients,
     clientsWithoutNetwork,
     eventLoop,
+    eventLoopInFreshProcess: freshDefault,
     eventLoopWithSmallerSemiSpace: semiSpace,
     targets,
   }
