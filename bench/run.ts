@@ -42,12 +42,12 @@ const FULL: Settings = {
 
 /** Sized to finish in about 45 s here (build included), leaving room under the 60 s on a slower machine. */
 const QUICK: Settings = {
-  msPerRun: 60,
-  reps: 2,
-  memoryRounds: 2,
-  kmsItems: { mrk: 200, hierarchy: 1000 },
-  latency: { samples: 200, rounds: 2, operations: 250 },
-  clientsWithoutNetwork: { requestsPerBlock: 150, blocks: 3 },
+  msPerRun: 35,
+  reps: 1,
+  memoryRounds: 1,
+  kmsItems: { mrk: 50, hierarchy: 200 },
+  latency: { samples: 80, rounds: 2, operations: 100 },
+  clientsWithoutNetwork: { requestsPerBlock: 150, blocks: 2 },
   queryRuns: 1,
 }
 
