@@ -50,7 +50,7 @@ export interface EventLoopFigures {
   runs: number
   /** Whether every run (of both clients) started from a fully collected heap (`node --expose-gc`, as `npm run bench` runs). */
   heapCollectedBeforeEachRun: boolean
-  /** V8's collections during the Query (the worst run): a delay above the target is mostly one of these. */
+  /** V8's collections during the Query (the worst of the runs): whether the largest delay can have been a collection. */
   gc: GcPauses
   /** The same Query through a plain DynamoDBDocumentClient (stored items, no decryption): the SDK's own share. */
   plainClient: { queryMs: number; maxDelayMs: number; p99DelayMs: number; gc: GcPauses }
