@@ -1,8 +1,7 @@
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import type { KMSClientConfig } from '@aws-sdk/client-kms'
 import { runJsonChild } from './child'
-import { describeGcPauses } from './gc-pauses'
-import type { EventLoopFigures } from './latency'
+import { describeEventLoop, type EventLoopFigures } from './latency'
 
 /*
  * The event-loop measurement again, each time in a fresh child process that only reads the Query table: without the
@@ -32,10 +31,6 @@ export interface FreshProcessFigures {
 
 export async function measureInFreshProcess(input: QueryChildInput, nodeFlags: string[], log: (line: string) => void): Promise<FreshProcessFigures> {
   const eventLoop = await runJsonChild<EventLoopFigures>('query-child.js', [JSON.stringify(input)], { nodeFlags: ['--expose-gc', ...nodeFlags], timeoutMs: 300_000 })
-  log(
-    `  fresh process, node ${nodeFlags.length === 0 ? 'default flags' : nodeFlags.join(' ')}: event loop max delay ${eventLoop.maxDelayMs.toFixed(1)} ms, p99 ${eventLoop.p99DelayMs.toFixed(1)} ms ` +
-      `(worst of ${eventLoop.runs}), ${describeGcPauses(eventLoop.gc)}; ` +
-      `plain DocumentClient, same Query: max delay ${eventLoop.plainClient.maxDelayMs.toFixed(1)} ms, ${describeGcPauses(eventLoop.plainClient.gc)}`,
-  )
+  log(describeEventLoop(`fresh process, node ${nodeFlags.length === 0 ? 'default flags' : nodeFlags.join(' ')}`, eventLoop))
   return { nodeFlags, eventLoop }
 }

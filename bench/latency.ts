@@ -204,6 +204,16 @@ export async function compareClients(stack: LocalStack, keyStore: BenchKeyStore,
 /** `global.gc` when node runs with --expose-gc. */
 const collectHeap = (globalThis as { gc?: () => void }).gc
 
+/** One log line of a Query's event-loop figures, both clients, under `label`. */
+export function describeEventLoop(label: string, figures: EventLoopFigures): string {
+  const { plainClient } = figures
+  return (
+    `  ${label}: ${figures.suite} Query of ${figures.items} items (${figures.pages} pages, ${figures.queryMs.toFixed(0)} ms): event loop max delay ${figures.maxDelayMs.toFixed(1)} ms, ` +
+    `p99 ${figures.p99DelayMs.toFixed(1)} ms (worst of ${figures.runs}), ${describeGcPauses(figures.gc)}; ` +
+    `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms, ${describeGcPauses(plainClient.gc)}`
+  )
+}
+
 /** The table the Query reads; `measureQueryEventLoop` fills it unless told it is filled already. */
 const QUERY_TABLE = 'bench-query'
 const QUERY_ITEMS = 1000
@@ -285,11 +295,9 @@ export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, key
     } finally {
       plainLow.destroy()
     }
-    log(
-      `  ${options.label}: 0x6701 Query of ${items} items (${pages} pages, ${queryMs.toFixed(0)} ms): event loop max delay ${maxDelayMs.toFixed(1)} ms, p99 ${p99DelayMs.toFixed(1)} ms (worst of ${runs}), ${describeGcPauses(gc)}; ` +
-        `plain DocumentClient, same Query: ${plainClient.queryMs.toFixed(0)} ms, max delay ${plainClient.maxDelayMs.toFixed(1)} ms, ${describeGcPauses(plainClient.gc)}`,
-    )
-    return { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, gc, plainClient }
+    const figures: EventLoopFigures = { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, gc, plainClient }
+    log(describeEventLoop(options.label, figures))
+    return figures
   } finally {
     low.destroy()
   }
