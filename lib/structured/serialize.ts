@@ -2,29 +2,19 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ItemInputError } from '../errors'
 import { isWellFormedText } from './encryption-context'
 import { normalizeNumber } from './normalize-number'
-import { LENGTH_LENGTH, MAX_NESTING_DEPTH, TYPE_ID_OF, TYPE_KEYS, TYPE_STRING, toTypeIdBytes } from './type-ids'
+import { MAX_NESTING_DEPTH, TYPE_ID_OF, TYPE_KEYS, TYPE_STRING } from './type-ids'
+import { ByteWriter } from './byte-writer'
+import { bufferView } from './bytes'
 import type { TypeId, TypeKey } from './type-ids'
 
 // The wire constants and the reader live next door; re-exported so `serialize` is the one import for both directions.
 export * from './type-ids'
 export { deserializeValue } from './deserialize'
 
-const MAX_U32 = 0xffffffff
 const MAX_MAP_KEY_BYTES = 0xffff
 
 function inputError(path: string, problem: string): ItemInputError {
   return new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Attribute "${path}" ${problem}.`)
-}
-
-function u32(value: number): Buffer {
-  const out = Buffer.allocUnsafe(LENGTH_LENGTH)
-  out.writeUInt32BE(value, 0)
-  return out
-}
-
-function checkedU32(value: number, path: string): Buffer {
-  if (value > MAX_U32) throw inputError(path, 'is too large to serialize')
-  return u32(value)
 }
 
 const KNOWN_TYPE_KEYS: ReadonlySet<string> = new Set(TYPE_KEYS)
@@ -66,8 +56,12 @@ function expectArray(value: unknown, path: string, what: string): unknown[] {
   return Array.from(value as unknown[])
 }
 
-function utf8(text: string, path: string): Buffer {
+function refuseLoneSurrogate(text: string, path: string): void {
   if (!isWellFormedText(text)) throw inputError(path, 'contains a lone UTF-16 surrogate; it cannot be stored as UTF-8')
+}
+
+function utf8(text: string, path: string): Buffer {
+  refuseLoneSurrogate(text, path)
   return Buffer.from(text, 'utf8')
 }
 
@@ -85,95 +79,122 @@ function compareUtf16(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function encodeSet(members: Buffer[]): Buffer {
-  const parts: Buffer[] = [u32(members.length)]
-  for (const member of members) parts.push(u32(member.length), member)
-  return Buffer.concat(parts)
+/** `u32 length || bytes` of a nested part whose length is known only once it is written. */
+function lengthPrefixed(out: ByteWriter, path: string, write: () => void): void {
+  const at = out.placeholderU32()
+  const start = out.length
+  write()
+  if (!out.patchU32(at, out.length - start)) throw inputError(path, 'is too large to serialize')
 }
 
-function encodeStringSet(strings: string[], path: string, kind: 'string' | 'number'): Buffer {
+function writeText(out: ByteWriter, text: string, path: string): number {
+  refuseLoneSurrogate(text, path)
+  return out.utf8(text)
+}
+
+function writeStringSet(out: ByteWriter, strings: string[], path: string, kind: 'string' | 'number'): void {
   const sorted = [...strings].sort(compareUtf16)
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i - 1] === sorted[i]) {
       throw inputError(path, `has the ${kind} "${sorted[i]}" twice in its set${kind === 'number' ? ' (after normalization)' : ''}`)
     }
   }
-  return encodeSet(sorted.map((member) => utf8(member, path)))
+  out.u32(sorted.length)
+  for (const member of sorted) lengthPrefixed(out, path, () => writeText(out, member, path))
 }
 
-function encodeValue(value: unknown, path: string, depth: number): { typeId: TypeId; bytes: Buffer } {
-  const key = typeKeyOf(value, path)
-  const content = (value as Record<string, unknown>)[key]
-  const typeId = TYPE_ID_OF[key]
+function writeBinarySet(out: ByteWriter, content: unknown, path: string): void {
+  const members = expectArray(content, path, 'Uint8Arrays in BS').map((m) => bufferView(expectBinary(m, path)))
+  members.sort(Buffer.compare)
+  for (let i = 1; i < members.length; i++) {
+    if (members[i - 1].equals(members[i])) throw inputError(path, 'has the same binary value twice in its set')
+  }
+  out.u32(members.length)
+  for (const member of members) {
+    out.u32(member.length)
+    out.bytes(member)
+  }
+}
+
+/** Writes the value bytes (no type id) of an AttributeValue whose type key is `key`. */
+function writeContent(out: ByteWriter, key: TypeKey, content: unknown, path: string, depth: number): void {
   switch (key) {
     case 'NULL':
       if (content !== true) throw inputError(path, 'must be { NULL: true }')
-      return { typeId, bytes: Buffer.alloc(0) }
+      return
     case 'BOOL':
       if (typeof content !== 'boolean') throw inputError(path, 'must hold a boolean in BOOL')
-      return { typeId, bytes: Buffer.from([content ? 1 : 0]) }
+      out.bytes(content ? TRUE_BYTE : FALSE_BYTE)
+      return
     case 'S':
-      return { typeId, bytes: utf8(expectString(content, path, 'in S'), path) }
+      writeText(out, expectString(content, path, 'in S'), path)
+      return
     case 'N':
-      return { typeId, bytes: Buffer.from(normalized(expectString(content, path, 'in N'), path), 'ascii') }
+      out.utf8(normalized(expectString(content, path, 'in N'), path))
+      return
     case 'B':
-      return { typeId, bytes: Buffer.from(expectBinary(content, path)) }
-    case 'SS': {
-      const members = expectArray(content, path, 'strings in SS').map((m) => expectString(m, path, 'in every SS member'))
-      return { typeId, bytes: encodeStringSet(members, path, 'string') }
-    }
-    case 'NS': {
-      const members = expectArray(content, path, 'number strings in NS').map((m) => normalized(expectString(m, path, 'in every NS member'), path))
-      return { typeId, bytes: encodeStringSet(members, path, 'number') }
-    }
-    case 'BS': {
-      const members = expectArray(content, path, 'Uint8Arrays in BS').map((m) => Buffer.from(expectBinary(m, path)))
-      members.sort(Buffer.compare)
-      for (let i = 1; i < members.length; i++) {
-        if (members[i - 1].equals(members[i])) throw inputError(path, 'has the same binary value twice in its set')
-      }
-      return { typeId, bytes: encodeSet(members) }
-    }
+      out.bytes(expectBinary(content, path))
+      return
+    case 'SS':
+      writeStringSet(out, expectArray(content, path, 'strings in SS').map((m) => expectString(m, path, 'in every SS member')), path, 'string')
+      return
+    case 'NS':
+      writeStringSet(out, expectArray(content, path, 'number strings in NS').map((m) => normalized(expectString(m, path, 'in every NS member'), path)), path, 'number')
+      return
+    case 'BS':
+      writeBinarySet(out, content, path)
+      return
     case 'L':
-      return { typeId, bytes: encodeList(expectArray(content, path, 'AttributeValues in L'), path, depth) }
+      writeList(out, expectArray(content, path, 'AttributeValues in L'), path, depth)
+      return
     case 'M':
-      return { typeId, bytes: encodeMap(content, path, depth) }
+      writeMap(out, content, path, depth)
+      return
   }
+}
+
+/** A member of a list or map: `typeId || u32 length || value bytes`. */
+function writeNested(out: ByteWriter, value: unknown, path: string, depth: number): void {
+  const key = typeKeyOf(value, path)
+  out.u16(TYPE_ID_OF[key])
+  lengthPrefixed(out, path, () => writeContent(out, key, (value as Record<string, unknown>)[key], path, depth))
 }
 
 function checkContainerDepth(path: string, depth: number): void {
   if (depth > MAX_NESTING_DEPTH) throw inputError(path, `is nested deeper than ${MAX_NESTING_DEPTH} levels, which DynamoDB does not allow`)
 }
 
-function encodeList(elements: unknown[], path: string, depth: number): Buffer {
+function writeList(out: ByteWriter, elements: unknown[], path: string, depth: number): void {
   checkContainerDepth(path, depth)
-  const parts: Buffer[] = [checkedU32(elements.length, path)]
-  elements.forEach((element, index) => {
-    const encoded = encodeValue(element, `${path}[${index}]`, depth + 1)
-    parts.push(toTypeIdBytes(encoded.typeId), checkedU32(encoded.bytes.length, path), encoded.bytes)
-  })
-  return Buffer.concat(parts)
+  out.u32(elements.length)
+  for (let index = 0; index < elements.length; index++) writeNested(out, elements[index], `${path}[${index}]`, depth + 1)
 }
 
-function encodeMap(content: unknown, path: string, depth: number): Buffer {
+function writeMap(out: ByteWriter, content: unknown, path: string, depth: number): void {
   checkContainerDepth(path, depth)
   if (content === null || typeof content !== 'object' || Array.isArray(content) || isUint8Array(content)) {
     throw inputError(path, 'must hold an object of AttributeValues in M')
   }
   const entries = content as Record<string, unknown>
   const keys = Object.keys(entries).sort(compareUtf16)
-  const parts: Buffer[] = [checkedU32(keys.length, path)]
+  out.u32(keys.length)
   for (const key of keys) {
-    const keyBytes = utf8(key, `${path}.${key}`)
-    if (keyBytes.length === 0 || keyBytes.length > MAX_MAP_KEY_BYTES) {
-      throw inputError(path, `has a map key of ${keyBytes.length} UTF-8 bytes; keys must be 1 to ${MAX_MAP_KEY_BYTES} bytes`)
-    }
-    const encoded = encodeValue(entries[key], `${path}.${key}`, depth + 1)
-    parts.push(toTypeIdBytes(TYPE_STRING), u32(keyBytes.length), keyBytes)
-    parts.push(toTypeIdBytes(encoded.typeId), checkedU32(encoded.bytes.length, path), encoded.bytes)
+    const entryPath = `${path}.${key}`
+    out.u16(TYPE_STRING)
+    lengthPrefixed(out, path, () => {
+      const keyLength = writeText(out, key, entryPath)
+      if (keyLength === 0 || keyLength > MAX_MAP_KEY_BYTES) {
+        throw inputError(path, `has a map key of ${keyLength} UTF-8 bytes; keys must be 1 to ${MAX_MAP_KEY_BYTES} bytes`)
+      }
+    })
+    writeNested(out, entries[key], entryPath, depth + 1)
   }
-  return Buffer.concat(parts)
 }
+
+const TRUE_BYTE = Buffer.from([1])
+const FALSE_BYTE = Buffer.from([0])
+/** Where a map, list or set starts; it grows by doubling, so a wrong guess costs a few copies, not correctness. */
+const CONTAINER_INITIAL_CAPACITY = 256
 
 /**
  * Serializes one attribute value to its structured-encryption value bytes (no type id prefix):
@@ -181,5 +202,21 @@ function encodeMap(content: unknown, path: string, depth: number): Buffer {
  * units, nesting at most 32 levels. Errors name the attribute and the nested path.
  */
 export function serializeValue(value: AttributeValue, attributeName: string): { typeId: TypeId; bytes: Buffer } {
-  return encodeValue(value, attributeName, 1)
+  const key = typeKeyOf(value, attributeName)
+  const content = (value as unknown as Record<string, unknown>)[key]
+  const typeId = TYPE_ID_OF[key]
+  // Scalars are one buffer already; containers and sets are written into one.
+  switch (key) {
+    case 'S':
+      return { typeId, bytes: utf8(expectString(content, attributeName, 'in S'), attributeName) }
+    case 'N':
+      return { typeId, bytes: Buffer.from(normalized(expectString(content, attributeName, 'in N'), attributeName), 'ascii') }
+    case 'B':
+      return { typeId, bytes: Buffer.from(expectBinary(content, attributeName)) }
+    default: {
+      const out = new ByteWriter(CONTAINER_INITIAL_CAPACITY)
+      writeContent(out, key, content, attributeName, 1)
+      return { typeId, bytes: out.result() }
+    }
+  }
 }
