@@ -272,30 +272,27 @@ export async function measureQueryEventLoop(ddbConfig: DynamoDBClientConfig, key
     }
     await query(client) // warm
     await query(plain)
-    let maxDelayMs = 0
-    let p99DelayMs = 0
-    let queryMs = 0
+    type RunFigures = EventLoopFigures['plainClient']
+    const worse = (a: RunFigures, b: RunFigures): RunFigures => ({
+      queryMs: Math.max(a.queryMs, b.queryMs),
+      maxDelayMs: Math.max(a.maxDelayMs, b.maxDelayMs),
+      p99DelayMs: Math.max(a.p99DelayMs, b.p99DelayMs),
+      gc: worseGcPauses(a.gc, b.gc),
+    })
     let pages = 0
-    let gc = NO_GC_PAUSES
-    const plainClient = { queryMs: 0, maxDelayMs: 0, p99DelayMs: 0, gc: NO_GC_PAUSES }
+    let ours: RunFigures = { queryMs: 0, maxDelayMs: 0, p99DelayMs: 0, gc: NO_GC_PAUSES }
+    let plainClient: RunFigures = ours
     try {
       for (let run = 0; run < runs; run++) {
-        const ours = await observe(client)
-        pages = ours.pages
-        queryMs = Math.max(queryMs, ours.queryMs)
-        maxDelayMs = Math.max(maxDelayMs, ours.maxDelayMs)
-        p99DelayMs = Math.max(p99DelayMs, ours.p99DelayMs)
-        gc = worseGcPauses(gc, ours.gc)
-        const theirs = await observe(plain)
-        plainClient.queryMs = Math.max(plainClient.queryMs, theirs.queryMs)
-        plainClient.maxDelayMs = Math.max(plainClient.maxDelayMs, theirs.maxDelayMs)
-        plainClient.p99DelayMs = Math.max(plainClient.p99DelayMs, theirs.p99DelayMs)
-        plainClient.gc = worseGcPauses(plainClient.gc, theirs.gc)
+        const observed = await observe(client)
+        pages = observed.pages
+        ours = worse(ours, observed)
+        plainClient = worse(plainClient, await observe(plain))
       }
     } finally {
       plainLow.destroy()
     }
-    const figures: EventLoopFigures = { suite: '0x6701', items, pages, queryMs, maxDelayMs, p99DelayMs, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, gc, plainClient }
+    const figures: EventLoopFigures = { suite: '0x6701', items, pages, ...ours, runs, heapCollectedBeforeEachRun: collectHeap !== undefined, plainClient }
     log(describeEventLoop(options.label, figures))
     return figures
   } finally {
