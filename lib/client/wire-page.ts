@@ -56,16 +56,22 @@ function parseObject(body: Uint8Array): Record<string, unknown> | undefined {
   return isRecord(parsed) ? parsed : undefined
 }
 
+/** Takes the top-level field `name` out of a JSON response body when `accepts` it; the rest of the body stays for the SDK. */
+function takeField<T>(body: Uint8Array, name: string, accepts: (value: unknown) => value is T): { taken: T; rest: Uint8Array } | undefined {
+  const parsed = parseObject(body)
+  if (parsed === undefined) return undefined
+  const { [name]: taken, ...rest } = parsed
+  if (!accepts(taken)) return undefined
+  return { taken, rest: Buffer.from(JSON.stringify(rest)) }
+}
+
 /**
  * Takes `Items` out of a JSON response body. `undefined` when the body is not a JSON object with an array of objects
  * under `Items`: the caller then hands the body to the SDK unchanged, which reads (or rejects) it as it always does.
  */
 export function takeItems(body: Uint8Array): SplitPage | undefined {
-  const parsed = parseObject(body)
-  if (parsed === undefined) return undefined
-  const { Items: items, ...rest } = parsed
-  if (!isArrayOfRecords(items)) return undefined
-  return { items: items as WireItem[], rest: Buffer.from(JSON.stringify(rest)) }
+  const split = takeField(body, 'Items', isArrayOfRecords)
+  return split === undefined ? undefined : { items: split.taken as WireItem[], rest: split.rest }
 }
 
 /**
@@ -74,11 +80,8 @@ export function takeItems(body: Uint8Array): SplitPage | undefined {
  * hands the body to the SDK unchanged.
  */
 export function takeItem(body: Uint8Array): { item: WireItem; rest: Uint8Array } | undefined {
-  const parsed = parseObject(body)
-  if (parsed === undefined) return undefined
-  const { Item: item, ...rest } = parsed
-  if (!isRecord(item)) return undefined
-  return { item, rest: Buffer.from(JSON.stringify(rest)) }
+  const split = takeField(body, 'Item', isRecord)
+  return split === undefined ? undefined : { item: split.taken, rest: split.rest }
 }
 
 /**
