@@ -1,5 +1,18 @@
+import fc from 'fast-check'
 import { ItemInputError } from '../../lib/errors'
 import { normalizeNumber } from '../../lib/structured'
+import { isNumberSyntax } from '../../lib/structured/normalize-number'
+
+/** The outcome of normalizing `text`: its normal form, or the kind of refusal. */
+function outcome(text: string): string {
+  try {
+    return `ok ${normalizeNumber(text)}`
+  } catch (error) {
+    if (!(error instanceof ItemInputError)) throw error
+    const reason = ['no digits', 'not a valid number', 'significant digits', 'too large', 'too small'].find((r) => error.message.includes(r))
+    return `refused ${reason ?? error.message}`
+  }
+}
 
 describe('normalizeNumber', () => {
   it.each([
@@ -68,6 +81,37 @@ describe('normalizeNumber', () => {
     expect(error).toMatchObject({ code: 'ERR_INVALID_ATTRIBUTE_VALUE' })
     expect((error as Error).message).toContain(reason)
     expect((error as Error).message).toContain(`"${input.slice(0, 20)}`)
+  })
+
+  it.each([
+    ['-12345678901234567890123456789012345678', 'ok -12345678901234567890123456789012345678'],
+    ['1234567890123456789012345678901234567.8', 'ok 1234567890123456789012345678901234567.8'],
+    ['-1234567890123456789012345678901234567.8', 'ok -1234567890123456789012345678901234567.8'],
+    ['1234567890123456789012345678901234567.89', 'refused significant digits'],
+    ['-123456789012345678901234567890123456789', 'refused significant digits'],
+    ['0', 'ok 0'],
+    ['-0', 'ok 0'],
+    ['-7', 'ok -7'],
+    ['10', 'ok 10'],
+    ['10.50', 'ok 10.5'],
+    ['010', 'ok 10'],
+  ])('numbers at the edge of the normal form: %s → %s', (input, expected) => {
+    expect(outcome(input)).toBe(expected)
+  })
+
+  it('gives the same result for a number written with and without an exponent (500 seeded numbers)', () => {
+    const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{0,${max}}$`))
+    const numberText = fc
+      .tuple(fc.constantFrom('', '-', '+'), fc.oneof(digits(3), digits(45)), fc.option(fc.oneof(digits(3), digits(45)), { nil: undefined }))
+      .map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`)
+    fc.assert(
+      fc.property(numberText, (text) => {
+        // "e0" changes no value but takes the text off the normal-form shortcut.
+        expect(outcome(text)).toBe(outcome(`${text}e0`).replace(`${text}e0`, text))
+        expect(isNumberSyntax(text)).toBe(isNumberSyntax(`${text}e0`))
+      }),
+      { seed: 20261129, numRuns: 500 },
+    )
   })
 
   it('is idempotent on its own output', () => {

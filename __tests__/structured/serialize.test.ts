@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { runInNewContext } from 'node:vm'
 import { ItemInputError, ItemVerificationError } from '../../lib/errors'
 import {
   TYPE_BINARY,
@@ -227,6 +228,8 @@ describe('invalid input is refused with ERR_INVALID_ATTRIBUTE_VALUE naming the a
     ['S as number', { S: 1 }, 'string'],
     ['N as number', { N: 1 }, 'string'],
     ['B as string', { B: 'abc' }, 'Uint8Array'],
+    ['B as an object that only claims to be a Uint8Array', { B: { [Symbol.toStringTag]: 'Uint8Array', length: 1, 0: 7 } }, 'Uint8Array'],
+    ['B as a Uint16Array', { B: new Uint16Array([1]) }, 'Uint8Array'],
     ['SS not an array', { SS: 'a' }, 'array'],
     ['SS duplicate', { SS: ['a', 'b', 'a'] }, '"a" twice'],
     ['NS duplicate after normalization', { NS: ['1', '1.0'] }, '"1" twice'],
@@ -256,6 +259,13 @@ describe('invalid input is refused with ERR_INVALID_ATTRIBUTE_VALUE naming the a
 
   it('accepts a Buffer as binary', () => {
     expect(serializeValue({ B: Buffer.from([1, 2]) }, 'attr').bytes.toString('hex')).toBe('0102')
+  })
+
+  it('accepts a Uint8Array made in another realm, with the same bytes as one made here', () => {
+    const foreign = runInNewContext('new Uint8Array([1, 2, 255])') as Uint8Array
+    expect(foreign instanceof Uint8Array).toBe(false)
+    expect(hex({ B: foreign })).toBe(hex({ B: bin(1, 2, 255) }))
+    expect(hex({ BS: [foreign, bin(0)] })).toBe(hex({ BS: [bin(1, 2, 255), bin(0)] }))
   })
 
   it('ignores type keys whose value is undefined', () => {

@@ -9,8 +9,24 @@ const MIN_LEADING_EXPONENT = -130
 // sign, integer digits, optional fraction, optional exponent; at least one digit is checked below.
 const NUMBER_SYNTAX = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/
 
+/**
+ * Numbers already in normal form with at most 38 digits, the common case: an integer without leading zeros, or one
+ * with a fraction that does not end in 0, and no exponent. With a non-zero leading digit their magnitude is within
+ * DynamoDB's range, so they are returned as they are without the full parse.
+ */
+const NORMAL_FORM = /^-?(?:0|[1-9][0-9]*(?:\.[0-9]*[1-9])?)$/
+const MAX_NORMAL_FORM_LENGTH = MAX_SIGNIFICANT_DIGITS + 2
+
+function isShortNormalForm(text: string): boolean {
+  if (text.length > MAX_NORMAL_FORM_LENGTH || !NORMAL_FORM.test(text)) return false
+  if (text === '-0') return false
+  const digits = text.length - (text.startsWith('-') ? 1 : 0) - (text.includes('.') ? 1 : 0)
+  return digits <= MAX_SIGNIFICANT_DIGITS
+}
+
 /** Whether `text` follows the DynamoDB number grammar (range not checked). */
 export function isNumberSyntax(text: string): boolean {
+  if (isShortNormalForm(text)) return true
   const match = NUMBER_SYNTAX.exec(text)
   return match !== null && (match[2].length > 0 || (match[3] ?? '').length > 0)
 }
@@ -27,6 +43,7 @@ function invalid(text: string, reason: string): ItemInputError {
  */
 export function normalizeNumber(text: string): string {
   if (typeof text !== 'string') throw invalid(String(text), 'is not a string')
+  if (isShortNormalForm(text)) return text
   const match = NUMBER_SYNTAX.exec(text)
   if (match === null) throw invalid(text, 'is not a valid number (expected digits, an optional point and an optional exponent)')
   const [, sign, integerPart, fractionPart = '', exponentText] = match
