@@ -42,15 +42,11 @@ function expectString(value: unknown, path: string, what: string): string {
 }
 
 /**
- * Realm-independent (Buffers and Uint8Arrays from another realm, e.g. a test VM, qualify) and checked on the object
- * itself, not its prototype chain or Symbol.toStringTag; about 8 ns where Object.prototype.toString takes ~140.
+ * `types.isUint8Array` is realm-independent (Buffers and Uint8Arrays from another realm, e.g. a test VM, qualify) and
+ * checks the object itself, not its prototype chain or Symbol.toStringTag; ~8 ns where Object.prototype.toString takes ~140.
  */
-function isUint8Array(value: unknown): value is Uint8Array {
-  return types.isUint8Array(value)
-}
-
 function expectBinary(value: unknown, path: string): Uint8Array {
-  if (!isUint8Array(value)) throw inputError(path, 'must hold binary data as a Uint8Array')
+  if (!types.isUint8Array(value)) throw inputError(path, 'must hold binary data as a Uint8Array')
   return value
 }
 
@@ -176,7 +172,7 @@ function writeList(out: ByteWriter, elements: unknown[], path: string, depth: nu
 
 function writeMap(out: ByteWriter, content: unknown, path: string, depth: number): void {
   checkContainerDepth(path, depth)
-  if (content === null || typeof content !== 'object' || Array.isArray(content) || isUint8Array(content)) {
+  if (content === null || typeof content !== 'object' || Array.isArray(content) || types.isUint8Array(content)) {
     throw inputError(path, 'must hold an object of AttributeValues in M')
   }
   const entries = content as Record<string, unknown>
