@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import {
   AlgorithmSuiteIdentifier,
   EncryptedDataKey,
   KeyringNode,
+  KeyringTraceFlag,
+  MultiKeyringNode,
   NodeAlgorithmSuite,
   NodeDecryptionMaterial,
   NodeEncryptionMaterial,
@@ -34,6 +37,7 @@ export interface KeyringNodeAdapterOptions {
  * key and no signature, so keyrings neither add to the encryption context nor ask for a signing key.
  */
 const WRAPPING_SUITE = new NodeAlgorithmSuite(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY)
+const INTERMEDIATE_KEY_LENGTH = 32
 
 export function isDbeKeyring(keyring: unknown): keyring is DbeKeyring {
   return typeof keyring === 'object' && keyring !== null && (keyring as Partial<DbeKeyring>).kind === 'dbe-keyring'
@@ -91,48 +95,63 @@ export function adaptKeyringNode(keyring: KeyringNode, options: KeyringNodeAdapt
   return new KeyringNodeAdapter(keyring, options)
 }
 
+/** One key of a (possibly nested) client-node multi-keyring, in the order the multi-keyring would use it. */
+interface WrappingKeyring {
+  keyring: KeyringNode
+  /** The multi-keyring's generator generates its key; every other keyring encrypts a fresh key it is given. */
+  generates: boolean
+  description: string
+}
+
+/**
+ * The keyrings that each wrap their own intermediate key. A client-node multi-keyring would wrap one generated key
+ * under all its keys; DB-ESDK gives each wrapping key its own intermediate key, from which that recipient's tag key is
+ * derived, so that with the HMAC-only suite (0x6700) the holder of one key cannot forge items that holders of the
+ * others accept. So a multi-keyring (nested ones too) is taken apart: its generator generates, each child wraps a key of
+ * its own.
+ */
+function wrappingKeyrings(keyring: KeyringNode, description: string): WrappingKeyring[] {
+  if (!(keyring instanceof MultiKeyringNode)) return [{ keyring, generates: true, description }]
+  const out: WrappingKeyring[] = []
+  const visit = (multi: MultiKeyringNode, generates: boolean, path: string): void => {
+    const members: Array<{ keyring: KeyringNode; generates: boolean; path: string }> = []
+    if (multi.generator !== undefined) members.push({ keyring: multi.generator, generates, path: `${path} generator` })
+    multi.children.forEach((child, index) => members.push({ keyring: child, generates: false, path: `${path} child #${index}` }))
+    for (const member of members) {
+      if (member.keyring instanceof MultiKeyringNode) visit(member.keyring, member.generates, member.path)
+      else out.push({ keyring: member.keyring, generates: member.generates, description: `${member.path} (${member.keyring.constructor.name || 'KeyringNode'})` })
+    }
+  }
+  visit(keyring, true, description)
+  return out
+}
+
+/** How children learn their key: as the multi-keyring would hand it over, from a generation by this library. */
+const GIVEN_KEY_TRACE = { keyNamespace: 'dynamodb-item-encryptor', keyName: 'intermediate-key', flags: KeyringTraceFlag.WRAPPING_KEY_GENERATED_DATA_KEY }
+
 class KeyringNodeAdapter implements DbeKeyring {
   readonly kind = 'dbe-keyring' as const
+  readonly #wrapping: WrappingKeyring[]
 
   constructor(
     private readonly keyring: KeyringNode,
     private readonly options: KeyringNodeAdapterOptions,
-  ) {}
+  ) {
+    this.#wrapping = wrappingKeyrings(keyring, options.description)
+  }
 
   async wrapIntermediateKeys(encryptionContext: EncryptionContext): Promise<WrappedIntermediateKey[]> {
-    // No data key in the material, so the keyring generates one: that key is the intermediate key.
-    const material = new NodeEncryptionMaterial(WRAPPING_SUITE, encryptionContext)
+    if (this.keyring instanceof MultiKeyringNode && !this.#wrapping[0]?.generates) {
+      throw new KeyringError('ERR_KEYRING', `${this.options.description} has no generator, so it cannot encrypt; give the multi-keyring a generator keyring.`)
+    }
+    const wrapped: WrappedIntermediateKey[] = []
     try {
-      try {
-        await this.keyring.onEncrypt(material)
-      } catch (error) {
-        throw new KeyringError('ERR_KEYRING', `${this.options.description} could not wrap a new intermediate key: ${describeError(error)}`, {
-          cause: error,
-        })
-      }
-      const edks = material.encryptedDataKeys
-      if (!material.hasUnencryptedDataKey || edks.length === 0) {
-        throw new KeyringError(
-          'ERR_KEYRING',
-          `${this.options.description} returned no encrypted data key on encrypt; use a keyring that can encrypt (not a discovery keyring).`,
-        )
-      }
-      const intermediateKey = copyDataKey(material)
-      try {
-        // A client-node multi-keyring wraps this one generated key under each of its keys. Every EDK is still valid
-        // DB-ESDK, but they share one intermediate key where the MPL makes one per wrapping key; our own builders
-        // wrap one key each.
-        return edks.map((edk) => ({
-          providerId: edk.providerId,
-          providerInfo: providerInfoBytes(edk),
-          wrappedKey: Buffer.from(edk.encryptedDataKey),
-          intermediateKey: Buffer.from(intermediateKey),
-        }))
-      } finally {
-        intermediateKey.fill(0)
-      }
-    } finally {
-      material.zeroUnencryptedDataKey()
+      // One after the other, as the multi-keyring itself does: a keyring may be costly or rate-limited.
+      for (const member of this.#wrapping) wrapped.push(await wrapOne(member, encryptionContext))
+      return wrapped
+    } catch (error) {
+      for (const { intermediateKey } of wrapped) intermediateKey.fill(0)
+      throw error
     }
   }
 
@@ -171,6 +190,38 @@ class KeyringNodeAdapter implements DbeKeyring {
             'table name and partition/sort key names as the writer (they are part of the encryption context).',
       errors.length > 0 ? { cause: new AggregateError(errors, 'keyring errors per encrypted data key') } : undefined,
     )
+  }
+}
+
+/** One keyring wraps one fresh intermediate key: generated by it, or drawn here and given to it. */
+async function wrapOne(member: WrappingKeyring, encryptionContext: EncryptionContext): Promise<WrappedIntermediateKey> {
+  // No data key in the material, so a generating keyring generates one: that key is the intermediate key.
+  const material = new NodeEncryptionMaterial(WRAPPING_SUITE, encryptionContext)
+  const given = member.generates ? undefined : randomBytes(INTERMEDIATE_KEY_LENGTH)
+  try {
+    if (given !== undefined) material.setUnencryptedDataKey(given, GIVEN_KEY_TRACE)
+    try {
+      await member.keyring.onEncrypt(material)
+    } catch (error) {
+      throw new KeyringError('ERR_KEYRING', `${member.description} could not wrap a new intermediate key: ${describeError(error)}`, { cause: error })
+    }
+    const edks = material.encryptedDataKeys
+    if (!material.hasUnencryptedDataKey || edks.length === 0) {
+      throw new KeyringError('ERR_KEYRING', `${member.description} returned no encrypted data key on encrypt; use a keyring that can encrypt (not a discovery keyring).`)
+    }
+    if (edks.length > 1) {
+      throw new KeyringError(
+        'ERR_KEYRING',
+        `${member.description} wrapped one intermediate key under ${edks.length} keys (${edks.map((edk) => describeEncryptedDataKey({ providerId: edk.providerId, providerInfo: providerInfoBytes(edk) })).join(', ')}). ` +
+          'DB-ESDK wraps a separate intermediate key under each key, so that with the HMAC-only suite the holder of one key cannot forge items ' +
+          'for the others: build one keyring per key and combine them in a MultiKeyringNode, which this library wraps key by key.',
+      )
+    }
+    const [edk] = edks as [EncryptedDataKey]
+    return { providerId: edk.providerId, providerInfo: providerInfoBytes(edk), wrappedKey: Buffer.from(edk.encryptedDataKey), intermediateKey: copyDataKey(material) }
+  } finally {
+    material.zeroUnencryptedDataKey()
+    given?.fill(0)
   }
 }
 
