@@ -141,6 +141,49 @@ describe('command matrix on a configured table', () => {
     await expectNoPlaintextInTable([secret])
   })
 
+  it('PartiQL with comments that hide the table from a literal-aware scanner is refused too, in all three commands', async () => {
+    const secret = 'plaintext-behind-a-comment'
+    const statements = [
+      `INSERT INTO /*'*/ "${table}" /*'*/ VALUE {'pk': 'partiql', 'sk': 'b', 'secret': '${secret}'}`,
+      `INSERT INTO --'\n "${table}" VALUE {'pk': 'partiql', 'sk': 'c', 'secret': '${secret}'} --'`,
+    ]
+    for (const Statement of statements) {
+      expectRefusal(await outcome(client.send(new ExecuteStatementCommand({ Statement }))))
+      expectRefusal(await outcome(client.send(new BatchExecuteStatementCommand({ Statements: [{ Statement }] }))))
+      expectRefusal(await outcome(client.send(new ExecuteTransactionCommand({ TransactStatements: [{ Statement }] }))))
+    }
+    for (const sk of ['b', 'c']) expect(await rawGet(plain, table, 'partiql', sk)).toBeUndefined()
+    await expectNoPlaintextInTable([secret])
+  })
+
+  it('a table name, statement or expression that is not a plain string (it would serialize to one) is refused before anything is sent', async () => {
+    const secret = 'plaintext-in-disguise'
+    const item = { ...sampleItem('disguise', 'a', 7), secret: { S: secret } }
+    const disguisedName = (): string => new String(table) as unknown as string
+    const viaToJson = (): string => ({ toJSON: () => table }) as unknown as string
+    const sends: Array<[string, () => Promise<unknown>]> = [
+      ['PutItem TableName String', () => client.send(new PutItemCommand({ TableName: disguisedName(), Item: item }))],
+      ['PutItem TableName toJSON', () => client.send(new PutItemCommand({ TableName: viaToJson(), Item: item }))],
+      ['TransactWriteItems', () => client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: disguisedName(), Item: item } }] }))],
+      ['ExecuteStatement', () => client.send(new ExecuteStatementCommand({ Statement: new String(`INSERT INTO "${table}" VALUE {'pk': 'disguise', 'sk': 'b', 'secret': '${secret}'}`) as unknown as string }))],
+      [
+        'UpdateItem UpdateExpression',
+        () =>
+          client.send(
+            new UpdateItemCommand({ TableName: table, Key: key('disguise', 'c'), UpdateExpression: new String('SET secret = :s') as unknown as string, ExpressionAttributeValues: { ':s': { S: secret } } }),
+          ),
+      ],
+    ]
+    for (const [label, send] of sends) {
+      const error = await outcome(send())
+      expect([label, isEncryptorError(error, 'ERR_UNSUPPORTED_OPERATION')]).toEqual([label, true])
+      expect((error as Error).message).toMatch(/is an object (of class String|with a toJSON method)/)
+      expect((error as Error).message).not.toContain(secret)
+    }
+    for (const sk of ['a', 'b', 'c']) expect(await rawGet(plain, table, 'disguise', sk)).toBeUndefined()
+    await expectNoPlaintextInTable([secret])
+  })
+
   it('PartiQL on a table that is not configured passes through', async () => {
     const other = await createOrdersTable(plain)
     try {

@@ -13,8 +13,14 @@ describe('tablesNamedIn', () => {
     ['DELETE FROM "arn:aws:dynamodb:us-east-1:111122223333:table/Orders" WHERE pk = ?', ['Orders']],
     ['SELECT * FROM "Or""ders"', []],
     ['SELECT * FROM "orders"', []],
-    ["SELECT * FROM \"Other\" WHERE name = 'Orders'", []],
     ['SELECT * FROM "Other" WHERE "Orders" = ?', ['Orders']],
+    // Literals and comments are not told apart from identifiers (fail closed): a quote inside a comment once hid the table.
+    ["SELECT * FROM \"Other\" WHERE name = 'Orders'", ['Orders']],
+    ["INSERT INTO /*'*/ \"Orders\" /*'*/ VALUE {'pk': 'a'}", ['Orders']],
+    ["INSERT INTO --'\n \"Orders\" VALUE {'pk': 'a'} --'", ['Orders']],
+    ["UPDATE /*\"*/ Orders /*\"*/ SET secret = 'x' WHERE pk = 'a'", ['Orders']],
+    ['SELECT * FROM `Orders`', ['Orders']],
+    ["SELECT * FROM \"Other\" WHERE note = 'my-table.dotted.table'", ['my-table', 'dotted.table']],
   ])('%s', (statement, expected) => {
     expect(tablesNamedIn(statement, configured)).toEqual(expected)
   })

@@ -10,28 +10,29 @@ import { transactWriteItems } from './handlers/transact-write-items'
 import type { CommandHandler, Directive, RequestPlan, Tables } from './handlers/types'
 import { updateItem } from './handlers/update-item'
 import { tablesNamedIn } from './partiql'
+import { refuseDisguisedValues } from './plain-input'
 import { tableNameOf } from './table-name'
 
 /** Data commands the client encrypts, decrypts or checks, by `context.commandName`. */
-const DATA_COMMANDS: Record<string, CommandHandler<never>> = {
-  PutItemCommand: putItem,
-  GetItemCommand: getItem,
-  UpdateItemCommand: updateItem,
-  DeleteItemCommand: deleteItem,
-  QueryCommand: query,
-  ScanCommand: scan,
-  BatchGetItemCommand: batchGetItem,
-  BatchWriteItemCommand: batchWriteItem,
-  TransactGetItemsCommand: transactGetItems,
-  TransactWriteItemsCommand: transactWriteItems,
-}
+const DATA_COMMANDS: ReadonlyMap<string, CommandHandler<never>> = new Map<string, CommandHandler<never>>([
+  ['PutItemCommand', putItem],
+  ['GetItemCommand', getItem],
+  ['UpdateItemCommand', updateItem],
+  ['DeleteItemCommand', deleteItem],
+  ['QueryCommand', query],
+  ['ScanCommand', scan],
+  ['BatchGetItemCommand', batchGetItem],
+  ['BatchWriteItemCommand', batchWriteItem],
+  ['TransactGetItemsCommand', transactGetItems],
+  ['TransactWriteItemsCommand', transactWriteItems],
+])
 
 /** PartiQL: the statements of each command; refused when any names a configured table. */
-const PARTIQL_COMMANDS: Record<string, (input: Record<string, unknown>) => unknown[]> = {
-  ExecuteStatementCommand: (input) => [input.Statement],
-  BatchExecuteStatementCommand: (input) => statementsOf(input.Statements),
-  ExecuteTransactionCommand: (input) => statementsOf(input.TransactStatements),
-}
+const PARTIQL_COMMANDS: ReadonlyMap<string, (input: Record<string, unknown>) => unknown[]> = new Map([
+  ['ExecuteStatementCommand', (input: Record<string, unknown>) => [input.Statement]],
+  ['BatchExecuteStatementCommand', (input: Record<string, unknown>) => statementsOf(input.Statements)],
+  ['ExecuteTransactionCommand', (input: Record<string, unknown>) => statementsOf(input.TransactStatements)],
+])
 
 /**
  * Commands that manage tables, backups, streams, tags and settings but neither read nor write item values.
@@ -87,8 +88,8 @@ export const CONTROL_PLANE_COMMANDS: ReadonlySet<string> = new Set([
   'UpdateTimeToLiveCommand',
 ])
 
-export const HANDLED_DATA_COMMANDS: ReadonlySet<string> = new Set(Object.keys(DATA_COMMANDS))
-export const PARTIQL_COMMAND_NAMES: ReadonlySet<string> = new Set(Object.keys(PARTIQL_COMMANDS))
+export const HANDLED_DATA_COMMANDS: ReadonlySet<string> = new Set(DATA_COMMANDS.keys())
+export const PARTIQL_COMMAND_NAMES: ReadonlySet<string> = new Set(PARTIQL_COMMANDS.keys())
 
 /** The plan for one request: `undefined` sends it unchanged. */
 export async function planRequest(
@@ -98,17 +99,16 @@ export async function planRequest(
   directive: Directive | undefined,
 ): Promise<RequestPlan | undefined> {
   const name = commandName ?? '<unnamed command>'
-  const handler = DATA_COMMANDS[name] as CommandHandler<object> | undefined
+  if (CONTROL_PLANE_COMMANDS.has(name)) return undefined
+  refuseDisguisedValues(name, input)
+  const handler = DATA_COMMANDS.get(name) as CommandHandler<object> | undefined
   if (handler !== undefined) return handler(input, tables, directive)
-  const statements = PARTIQL_COMMANDS[name]
+  const statements = PARTIQL_COMMANDS.get(name)
   if (statements !== undefined) {
-    const named = statements(input as Record<string, unknown>).flatMap((statement) =>
-      typeof statement === 'string' ? tablesNamedIn(statement, tables.names) : [],
-    )
+    const named = statements(input as Record<string, unknown>).flatMap((statement) => (typeof statement === 'string' ? tablesNamedIn(statement, tables.names) : []))
     if (named.length > 0) throw refusal(name, named[0], 'PartiQL statements cannot be encrypted or verified by this client; use the item commands (PutItem, GetItem, Query, …).')
     return undefined
   }
-  if (CONTROL_PLANE_COMMANDS.has(name)) return undefined
   const named = configuredTableIn(input, tables)
   if (named !== undefined) throw refusal(name, named, 'the encrypted client does not know this command, so it cannot encrypt or verify what it reads or writes.')
   return undefined

@@ -1,56 +1,22 @@
-import { tableNameOf } from './table-name'
-
 /**
- * Which of the given table names a PartiQL statement may touch. Deliberately over-inclusive (fail closed):
- * every identifier outside string literals counts, quoted (`"Orders"`, `"Orders"."byEmail"`) or bare
- * (`Orders`), compared case-sensitively as DynamoDB does. A column that happens to share a configured
+ * Which of the given table names a PartiQL statement may touch. Deliberately over-inclusive (fail closed): a name
+ * counts wherever it stands (quoted, bare, inside a string literal or a comment) unless a letter, digit or `_` touches
+ * it, so `Orders.byEmail`, `"my-table"` and the ARN `…:table/Orders` all name it; compared case-sensitively as DynamoDB
+ * does. No attempt is made to tell literals and comments from identifiers: a scanner that gets them wrong (a quote
+ * inside a comment) would let a statement through unread. A value or column that happens to contain a configured
  * table's name makes the statement refused, which is safe.
  */
 export function tablesNamedIn(statement: string, candidates: ReadonlySet<string>): string[] {
-  const found = new Set<string>()
-  const consider = (identifier: string): void => {
-    if (candidates.has(identifier)) found.add(identifier)
-  }
-  let at = 0
-  while (at < statement.length) {
-    const char = statement[at]
-    if (char === "'" || char === '"') {
-      const [text, end] = readQuoted(statement, at, char)
-      if (char === '"') {
-        consider(text)
-        consider(tableNameOf(text))
-      }
-      at = end
-    } else if (/[A-Za-z0-9_.\-]/.test(char)) {
-      const match = /[A-Za-z0-9_.\-]+/y
-      match.lastIndex = at
-      const word = match.exec(statement)![0]
-      consider(word)
-      word.split(/[.\-]/).forEach(consider)
-      word.split('.').forEach(consider)
-      at = match.lastIndex
-    } else {
-      at += 1
-    }
-  }
-  return [...found]
+  return [...candidates].filter((name) => name !== '' && standsAlone(statement, name))
 }
 
-/** A quoted run with the quote doubled inside (`'it''s'`, `"a""b"`); an unterminated one runs to the end. */
-function readQuoted(text: string, start: number, quote: string): [string, number] {
-  let value = ''
-  let at = start + 1
-  while (at < text.length) {
-    if (text[at] === quote) {
-      if (text[at + 1] === quote) {
-        value += quote
-        at += 2
-        continue
-      }
-      return [value, at + 1]
-    }
-    value += text[at]
-    at += 1
+const WORD_CHARACTER = /[A-Za-z0-9_]/
+
+function standsAlone(statement: string, name: string): boolean {
+  for (let at = statement.indexOf(name); at !== -1; at = statement.indexOf(name, at + 1)) {
+    const before = statement[at - 1]
+    const after = statement[at + name.length]
+    if ((before === undefined || !WORD_CHARACTER.test(before)) && (after === undefined || !WORD_CHARACTER.test(after))) return true
   }
-  return [value, at]
+  return false
 }
