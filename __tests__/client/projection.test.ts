@@ -27,6 +27,19 @@ describe('compileProjection', () => {
     expect(compileProjection('missing, name.inner, profile[0], list.x', undefined, 'p')(item)).toEqual({})
   })
 
+  it('treats names like toString, constructor and __proto__ as attribute names: own properties only, set as data', () => {
+    const stored = JSON.parse('{"pk":{"S":"p"},"__proto__":{"S":"role-admin"},"m":{"M":{"__proto__":{"S":"inner"}}}}') as Record<string, never>
+    const names = { '#p': '__proto__' }
+    const projected = compileProjection('pk, toString, m.constructor, #p, m.#p', names, 'p')(stored)
+    expect(Object.keys(projected)).toEqual(['pk', 'm', '__proto__'])
+    expect(Object.getPrototypeOf(projected)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(projected, '__proto__')?.value).toEqual({ S: 'role-admin' })
+    const inner = (projected.m as { M: Record<string, unknown> }).M
+    expect(Object.keys(inner)).toEqual(['__proto__'])
+    expect(Object.getOwnPropertyDescriptor(inner, '__proto__')?.value).toEqual({ S: 'inner' })
+    expect(compileProjection('toString, m.constructor', undefined, 'p')({ pk: { S: 'p' }, m: { M: {} } })).toEqual({})
+  })
+
   it('refuses overlapping and conflicting paths as DynamoDB does', () => {
     expect(() => compileProjection('profile, profile.email', undefined, 'p')).toThrow(/overlap/)
     expect(() => compileProjection('profile.email, profile', undefined, 'p')).toThrow(/overlap/)

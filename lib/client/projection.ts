@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { ClientOperationError } from '../errors'
+import { setOwn } from '../structured/own-property'
 import type { Item } from '../types'
 import { projectionPaths, type AttributeNames, type DocumentPath } from './expressions/paths'
 
@@ -20,8 +21,10 @@ export function compileProjection(expression: string, names: AttributeNames, fie
   return (item) => {
     const projected: Item = {}
     for (const [attribute, selection] of root) {
-      const value = item[attribute] === undefined ? undefined : select(item[attribute], selection)
-      if (value !== undefined) projected[attribute] = value
+      // Own properties only: a path named `toString` or `__proto__` is an attribute name, never the object's machinery.
+      const stored = ownValue(item, attribute)
+      const value = stored === undefined ? undefined : select(stored, selection)
+      if (value !== undefined) setOwn(projected, attribute, value)
     }
     return projected
   }
@@ -53,8 +56,9 @@ function select(value: AttributeValue, selection: Selection): AttributeValue | u
   if (selection.fields.size > 0 && value.M !== undefined) {
     const map: Record<string, AttributeValue> = {}
     for (const [name, child] of selection.fields) {
-      const selected = value.M[name] === undefined ? undefined : select(value.M[name], child)
-      if (selected !== undefined) map[name] = selected
+      const stored = ownValue(value.M, name)
+      const selected = stored === undefined ? undefined : select(stored, child)
+      if (selected !== undefined) setOwn(map, name, selected)
     }
     return Object.keys(map).length > 0 ? { M: map } : undefined
   }
@@ -67,4 +71,8 @@ function select(value: AttributeValue, selection: Selection): AttributeValue | u
     return elements.length > 0 ? { L: elements } : undefined
   }
   return undefined
+}
+
+function ownValue(record: Record<string, AttributeValue>, name: string): AttributeValue | undefined {
+  return Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined
 }
