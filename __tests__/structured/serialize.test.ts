@@ -162,7 +162,23 @@ describe('round trips', () => {
   it('refuses a stored map that holds the key "__proto__" twice', () => {
     const entry = toTypeIdBytes(TYPE_STRING).toString('hex') + u32(9) + utf8Hex('__proto__') + toTypeIdBytes(TYPE_NULL).toString('hex') + u32(0)
     const bytes = Buffer.from(u32(2) + entry + entry, 'hex')
-    expect(() => deserializeValue(TYPE_MAP, bytes, 'attr')).toThrow(expect.objectContaining({ constructor: ItemVerificationError, message: expect.stringContaining('"__proto__" appears twice') }))
+    const error = errorOf(() => deserializeValue(TYPE_MAP, bytes, 'attr'))
+    expect(error).toBeInstanceOf(ItemVerificationError)
+    expect(error.message).toContain('the key of map entry #1 appears twice')
+  })
+
+  it('names map entries by position, never by their keys (the value may have been encrypted)', () => {
+    const secretKey = 'diagnosis-HIV-positive'
+    const entry = (key: string, valueHex: string): string => toTypeIdBytes(TYPE_STRING).toString('hex') + u32(Buffer.byteLength(key)) + utf8Hex(key) + valueHex
+    const nullValue = toTypeIdBytes(TYPE_NULL).toString('hex') + u32(0)
+    const badNumber = toTypeIdBytes(TYPE_NUMBER).toString('hex') + u32(2) + utf8Hex('1x')
+    const duplicate = errorOf(() => deserializeValue(TYPE_MAP, Buffer.from(u32(2) + entry(secretKey, nullValue).repeat(2), 'hex'), 'medical'))
+    const nested = errorOf(() => deserializeValue(TYPE_MAP, Buffer.from(u32(2) + entry('ok', nullValue) + entry(secretKey, badNumber), 'hex'), 'medical'))
+    expect(nested.message).toContain('"medical{map entry #1}"')
+    for (const error of [duplicate, nested]) {
+      expect(error.message).toContain('medical')
+      expect(error.message).not.toContain('diagnosis')
+    }
   })
 
   it('comes back normalized and sorted (lossless, not byte-identical input)', () => {

@@ -187,11 +187,12 @@ function decodeMap(buf: Buffer, start: number, end: number, path: string, depth:
     if (cursor.u16('a map key type') !== TYPE_STRING) throw corrupt(path, 'a map key is not a string')
     const [keyStart, keyEnd] = cursor.take(cursor.u32('a map key length'), 'a map key')
     const key = decodeText(buf.subarray(keyStart, keyEnd), path)
-    if (Object.prototype.hasOwnProperty.call(entries, key)) throw corrupt(path, `the map key "${key}" appears twice`)
+    // Positions, never key text: the value may have been encrypted, and error messages end up in logs.
+    if (Object.prototype.hasOwnProperty.call(entries, key)) throw corrupt(path, `the key of map entry #${i} appears twice`)
     const valueType = cursor.u16('a map value type')
     const [valueStart, valueEnd] = cursor.take(cursor.u32('a map value length'), 'a map value')
     // Keys like "__proto__" stay plain data.
-    setOwn(entries, key, decodeValue(valueType, buf, valueStart, valueEnd, `${path}.${key}`, depth + 1))
+    setOwn(entries, key, decodeValue(valueType, buf, valueStart, valueEnd, `${path}{map entry #${i}}`, depth + 1))
   }
   cursor.finish()
   return entries
