@@ -184,7 +184,15 @@ describe('low-level EncryptedDynamoDBClient', () => {
       /TransactItems\[0\]\.Update .*no item with key \{pk="absent", sk="b"\}/,
     )
     await expectRefused(documents.send(new UpdateCommand({ TableName: table, Key: { pk: 'absent', sk: 'c' }, ...update, ExpressionAttributeValues: { ':t': 'now' } })), /no item with key/)
-    for (const sk of ['a', 'b', 'c']) expect(await rawGet(plain, table, 'absent', sk)).toBeUndefined()
+    // A condition whose parentheses do not balance could close the client's own and OR around its guard.
+    const escaping = 'attribute_not_exists(pk)) OR (attribute_exists(pk)'
+    await expectRefused(client.send(new UpdateItemCommand({ TableName: table, Key: key('absent', 'd'), ...update, ConditionExpression: escaping })), /parentheses do not balance/)
+    await expectRefused(
+      client.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: { TableName: table, Key: key('absent', 'e'), ...update, ConditionExpression: escaping } }] })),
+      /parentheses do not balance/,
+    )
+    await expectRefused(client.send(new UpdateItemCommand({ TableName: table, Key: key('absent', 'f'), ...update, ConditionExpression: '(attribute_not_exists(pk)' })), /parentheses do not balance/)
+    for (const sk of ['a', 'b', 'c', 'd', 'e', 'f']) expect(await rawGet(plain, table, 'absent', sk)).toBeUndefined()
 
     // The caller's own failing condition on an existing item stays DynamoDB's error, without the item unless asked for.
     const item = sampleItem('guarded', 'a')

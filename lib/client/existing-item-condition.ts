@@ -1,3 +1,4 @@
+import { ClientOperationError } from '../errors'
 import { HEADER_ATTRIBUTE as HEADER } from '../item'
 
 interface ConditionalRequest {
@@ -18,10 +19,30 @@ export function requireStoredHeader<R extends ConditionalRequest>(request: R): R
   }
   const guard = `attribute_exists(${placeholder})`
   const userCondition = request.ConditionExpression
+  if (userCondition !== undefined) refuseUnbalancedParentheses(userCondition)
   return {
     ...request,
     ConditionExpression: userCondition === undefined || userCondition.trim() === '' ? guard : `(${userCondition}) AND ${guard}`,
     ExpressionAttributeNames: { ...names, [placeholder]: HEADER },
+  }
+}
+
+/**
+ * The guard is joined as `(condition) AND guard`: a condition like `a) OR (b` would turn that into `(a) OR (b) AND guard`
+ * and let the update create an unsigned item. Expressions hold no string literals, so counting the characters is exact.
+ */
+function refuseUnbalancedParentheses(condition: string): void {
+  let open = 0
+  for (const char of condition) {
+    if (char === '(') open++
+    else if (char === ')' && --open < 0) break
+  }
+  if (open !== 0) {
+    throw new ClientOperationError(
+      'ERR_UNSUPPORTED_OPERATION',
+      `ConditionExpression: its parentheses do not balance (${JSON.stringify(condition.length > 80 ? `${condition.slice(0, 80)}…` : condition)}); ` +
+        'DynamoDB would reject it, and the encrypted client must add its own condition to it. Fix the parentheses.',
+    )
   }
 }
 
