@@ -208,6 +208,25 @@ describe('low-level EncryptedDynamoDBClient', () => {
     expect(Attributes).toEqual({ ...item, lastSeen: { S: 'now' } })
   })
 
+  it('changing the config object after the client was built changes neither what it signs nor what updates it lets through', async () => {
+    const config = ordersConfig()
+    const own = await encryptedLowLevelClient(plain, { tables: { [table]: config } })
+    try {
+      const item = sampleItem('late-config', 'a')
+      await own.send(new PutItemCommand({ TableName: table, Item: item }))
+      // plan was SIGN_ONLY when the client was built; declaring it unsigned now must not let an update change it.
+      config.attributeActionsOnEncrypt.plan = 'DO_NOTHING'
+      config.allowedUnsignedAttributes?.push('plan')
+      await expectRefused(
+        own.send(new UpdateItemCommand({ TableName: table, Key: key('late-config', 'a'), UpdateExpression: 'SET #p = :p', ExpressionAttributeNames: { '#p': 'plan' }, ExpressionAttributeValues: { ':p': { S: 'changed' } } })),
+        /plan/,
+      )
+      expect((await own.send(new GetItemCommand({ TableName: table, Key: key('late-config', 'a') }))).Item).toEqual(item)
+    } finally {
+      own.destroy()
+    }
+  })
+
   it('DeleteItem ALL_OLD is decrypted', async () => {
     const item = sampleItem('delete', 'a')
     await client.send(new PutItemCommand({ TableName: table, Item: item }))

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors'
 import { ItemEncryptor } from '../item'
 import { suiteFromName } from '../structured/suite'
-import type { EncryptionConfig } from '../types'
+import { copyRecord } from '../structured/own-property'
+import type { EncryptionConfig, TableEncryptionConfig } from '../types'
 import { EncryptedTable } from './encrypted-table'
 import { endOfTurnCrypto } from './end-of-turn'
 import type { Tables } from './handlers/types'
@@ -14,7 +15,8 @@ export function buildTables(config: EncryptionConfig): Tables {
     throw new ConfigError('ERR_CONFIG_INVALID', 'encryption config: expected { tables: { [physicalTableName]: TableEncryptionConfig } }.')
   }
   const byName = new Map<string, EncryptedTable>()
-  for (const [name, tableConfig] of Object.entries(config.tables)) {
+  for (const [name, given] of Object.entries(config.tables)) {
+    const tableConfig = snapshot(given)
     const encryptor = new ItemEncryptor({ ...tableConfig, tableName: name })
     const signed = suiteFromName(tableConfig.algorithmSuiteId).signed
     byName.set(name, new EncryptedTable(name, new TablePolicy(name, tableConfig), endOfTurnCrypto(encryptor, { signed })))
@@ -23,4 +25,20 @@ export function buildTables(config: EncryptionConfig): Tables {
     names: new Set(byName.keys()),
     get: (nameOrArn) => (nameOrArn === undefined ? undefined : byName.get(tableNameOf(nameOrArn))),
   }
+}
+
+/**
+ * A frozen copy of the caller's table config, read by both the encryptor and the request policy: a caller who changes
+ * the object later (an action, the unsigned list) must not make the two disagree about what is signed, or a write the
+ * policy lets through could break the signatures the encryptor checks. The keyring is used as given.
+ */
+function snapshot(config: TableEncryptionConfig): TableEncryptionConfig {
+  // Not an object: the encryptor reports it.
+  if (typeof config !== 'object' || config === null) return config
+  const { attributeActionsOnEncrypt: actions, allowedUnsignedAttributes: unsigned } = config
+  return Object.freeze({
+    ...config,
+    attributeActionsOnEncrypt: typeof actions === 'object' && actions !== null ? Object.freeze(copyRecord(actions)) : actions,
+    allowedUnsignedAttributes: Array.isArray(unsigned) ? Object.freeze([...unsigned]) : unsigned,
+  }) as TableEncryptionConfig
 }
