@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -41,6 +42,19 @@ describe('UnprocessedItems and UnprocessedKeys come back as the caller sent them
     expect(unprocessed.Orders[0]).toEqual(requests[2])
     expect(unprocessed.Orders[1]).toBe(requests[1])
     expect(unprocessed.Other).toBe(other)
+  })
+
+  it('BatchWriteItem naming one table by name and by ARN: unprocessed puts of both groups come back as sent', async () => {
+    const tables = buildTables({ tables: { Orders: ordersConfig() } })
+    const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/Orders'
+    const byName: WriteRequest[] = [{ PutRequest: { Item: sampleItem('twice', '1', 1) } }]
+    const byArn: WriteRequest[] = [{ PutRequest: { Item: sampleItem('twice', '2', 2) } }]
+    const plan = await batchWriteItem({ RequestItems: { Orders: byName, [arn]: byArn } }, tables, undefined)
+    const sent = (plan!.input as { RequestItems: Record<string, WriteRequest[]> }).RequestItems
+    const output = await plan!.completeOutput!({ UnprocessedItems: { Orders: sent.Orders, [arn]: sent[arn] } })
+    const unprocessed = (output as { UnprocessedItems: Record<string, WriteRequest[]> }).UnprocessedItems
+    expect(unprocessed.Orders[0]).toBe(byName[0])
+    expect(unprocessed[arn][0]).toBe(byArn[0])
   })
 
   it('BatchGetItem: unprocessed keys come back with the caller’s projection', async () => {
@@ -99,6 +113,28 @@ describe('items carried by errors are verified and decrypted', () => {
     const reasons = (error as TransactionCanceledException).CancellationReasons ?? []
     expect(reasons[0].Code).toBe('ConditionalCheckFailed')
     expect(reasons[0].Item).toEqual(item)
+  })
+
+  it('a write whose returned item cannot be verified says that the write was applied; an update of an item stored unencrypted says why it failed', async () => {
+    const legacy = (sk: string) => ({ pk: { S: 'legacy' }, sk: { S: sk }, plan: { S: 'stored before encryption' } })
+    for (const sk of ['put', 'delete', 'update']) await plain.send(new PutItemCommand({ TableName: table, Item: legacy(sk) }))
+
+    const put = await settled(client.send(new PutItemCommand({ TableName: table, Item: sampleItem('legacy', 'put'), ReturnValues: 'ALL_OLD' })))
+    expect(put).toBeInstanceOf(EncryptorError)
+    expect((put as EncryptorError).code).toBe('ERR_NOT_ENCRYPTED')
+    expect((put as Error).message).toMatch(/^PutItem was applied; the item it returned \(ReturnValues ALL_OLD\) is withheld because it could not be verified: /)
+    expectEncryptedAtRest((await plain.send(new GetItemCommand({ TableName: table, Key: key('legacy', 'put'), ConsistentRead: true }))).Item, sampleItem('legacy', 'put'))
+
+    const deleted = await settled(client.send(new DeleteItemCommand({ TableName: table, Key: key('legacy', 'delete'), ReturnValues: 'ALL_OLD' })))
+    expect((deleted as EncryptorError).code).toBe('ERR_NOT_ENCRYPTED')
+    expect((deleted as Error).message).toMatch(/^DeleteItem was applied;/)
+    expect((await plain.send(new GetItemCommand({ TableName: table, Key: key('legacy', 'delete'), ConsistentRead: true }))).Item).toBeUndefined()
+
+    const update = await settled(client.send(new UpdateItemCommand({ TableName: table, Key: key('legacy', 'update'), UpdateExpression: 'SET lastSeen = :t', ExpressionAttributeValues: { ':t': { S: 'now' } } })))
+    expect((update as EncryptorError).code).toBe('ERR_NOT_ENCRYPTED')
+    expect((update as Error).message).toContain('stored without aws_dbe_head')
+    expect((update as Error & { cause?: unknown }).cause).toBeInstanceOf(ConditionalCheckFailedException)
+    expect((await plain.send(new GetItemCommand({ TableName: table, Key: key('legacy', 'update'), ConsistentRead: true }))).Item).toEqual(legacy('update'))
   })
 
   it('a tampered item in a ConditionalCheckFailedException fails verification instead of being returned', async () => {

@@ -52,3 +52,10 @@ export function absentItemMessage(where: string, tableName: string, key: string)
     'without a signature, which no reader could verify. Create the item with PutItem (or updateEncryptedItem), then update it.'
   )
 }
+
+export function notEncryptedMessage(where: string, tableName: string, key: string): string {
+  return (
+    `${where} on encrypted table "${tableName}": the item with key ${key} is stored without ${HEADER} (not written by an encrypting ` +
+    'client), and the client updates encrypted items only. Write it again through the encrypted client (PutItem), then update it.'
+  )
+}

@@ -24,11 +24,15 @@ export const batchWriteItem: CommandHandler<BatchWriteItemCommandInput> = async 
       requestItems[name] = requests
       continue
     }
-    const originalPuts = new Map<string, WriteRequest>()
-    for (const request of requests) {
-      if (request.PutRequest?.Item !== undefined) originalPuts.set(keyFingerprint(request.PutRequest.Item, table.policy.keyAttributes), request)
+    // One entry per table, also when the request names it twice (by name and by ARN): each group's puts are kept.
+    let tableWrites = writes.get(table.name)
+    if (tableWrites === undefined) {
+      tableWrites = { table, originalPuts: new Map<string, WriteRequest>() }
+      writes.set(table.name, tableWrites)
     }
-    writes.set(table.name, { table, originalPuts })
+    for (const request of requests) {
+      if (request.PutRequest?.Item !== undefined) tableWrites.originalPuts.set(keyFingerprint(request.PutRequest.Item, table.policy.keyAttributes), request)
+    }
     const encrypted = mapBounded(requests, DECRYPT_CONCURRENCY, async (request): Promise<WriteRequest> => {
       const item = request.PutRequest?.Item
       if (item === undefined) return request

@@ -1,5 +1,5 @@
 import type { DeleteItemCommandInput, DeleteItemCommandOutput } from '@aws-sdk/client-dynamodb'
-import { decryptItemInError } from './shared'
+import { decryptItemInError, decryptReturnedItem } from './shared'
 import type { CommandHandler } from './types'
 
 const COMMAND = 'DeleteItem'
@@ -13,7 +13,7 @@ export const deleteItem: CommandHandler<DeleteItemCommandInput> = async (input, 
     input,
     async completeOutput(output) {
       const { Attributes } = output as DeleteItemCommandOutput
-      return Attributes === undefined ? output : { ...output, Attributes: await table.decrypt(Attributes, COMMAND) }
+      return Attributes === undefined ? output : { ...output, Attributes: await decryptReturnedItem(table, Attributes, COMMAND, input.ReturnValues) }
     },
     completeError: (error) => decryptItemInError(error, table, COMMAND),
   }

@@ -2,7 +2,7 @@ import type { PutItemCommandInput, PutItemCommandOutput } from '@aws-sdk/client-
 import { ClientOperationError } from '../../errors'
 import { keyFingerprint } from '../item-key'
 import { unchangedSince } from '../optimistic-condition'
-import { decryptItemInError } from './shared'
+import { decryptItemInError, decryptReturnedItem } from './shared'
 import type { CommandHandler } from './types'
 
 const COMMAND = 'PutItem'
@@ -26,7 +26,7 @@ export const putItem: CommandHandler<PutItemCommandInput> = async (input, tables
     input: { ...input, ...condition, Item: await table.encrypt(item, COMMAND) },
     async completeOutput(output) {
       const { Attributes } = output as PutItemCommandOutput
-      return Attributes === undefined ? output : { ...output, Attributes: await table.decrypt(Attributes, COMMAND) }
+      return Attributes === undefined ? output : { ...output, Attributes: await decryptReturnedItem(table, Attributes, COMMAND, input.ReturnValues) }
     },
     completeError: (error) => decryptItemInError(error, table, COMMAND),
   }

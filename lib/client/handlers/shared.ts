@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb'
+import { EncryptorError } from '../../errors'
 import type { Item } from '../../types'
 import type { EncryptedTable } from '../encrypted-table'
 import { namePlaceholders } from '../expressions/paths'
@@ -63,4 +64,20 @@ export function itemOf(error: unknown): Item | undefined {
 
 export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException'
+}
+
+/**
+ * The item a write returned (`ReturnValues`), verified and decrypted. DynamoDB applied the write before answering, so
+ * if that item fails verification the error says the write happened: a caller must not take it for a failed write.
+ */
+export async function decryptReturnedItem(table: EncryptedTable, stored: Item, command: string, returnValues: string | undefined): Promise<Item> {
+  try {
+    return await table.decrypt(stored, command)
+  } catch (error) {
+    if (!(error instanceof EncryptorError)) throw error
+    const SameKind = error.constructor as new (...args: ConstructorParameters<typeof EncryptorError>) => EncryptorError
+    throw new SameKind(error.code, `${command} was applied; the item it returned (ReturnValues ${returnValues ?? 'ALL_OLD'}) is withheld because it could not be verified: ${error.message}`, {
+      cause: error,
+    })
+  }
 }

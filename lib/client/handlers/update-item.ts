@@ -1,7 +1,8 @@
 import type { UpdateItemCommandInput, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb'
-import { ClientOperationError } from '../../errors'
-import { absentItemMessage, requireStoredHeader } from '../existing-item-condition'
-import { decryptItemInError, isConditionalCheckFailed, itemOf } from './shared'
+import { ClientOperationError, ItemVerificationError } from '../../errors'
+import { HEADER_ATTRIBUTE } from '../../item'
+import { absentItemMessage, notEncryptedMessage, requireStoredHeader } from '../existing-item-condition'
+import { decryptItemInError, decryptReturnedItem, isConditionalCheckFailed, itemOf } from './shared'
 import type { CommandHandler } from './types'
 
 const COMMAND = 'UpdateItem'
@@ -22,7 +23,7 @@ export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, 
     async completeOutput(output) {
       const { Attributes } = output as UpdateItemCommandOutput
       if (Attributes === undefined) return output
-      if (returnsWholeItem) return { ...output, Attributes: await table.decrypt(Attributes, COMMAND) }
+      if (returnsWholeItem) return { ...output, Attributes: await decryptReturnedItem(table, Attributes, COMMAND, input.ReturnValues) }
       // UPDATED_OLD / UPDATED_NEW: only the updated attributes, which the checks above limited to unsigned ones.
       const signed = Object.keys(Attributes).find((name) => policy.classify(name) !== 'UNSIGNED')
       if (signed !== undefined) {
@@ -32,8 +33,13 @@ export const updateItem: CommandHandler<UpdateItemCommandInput> = async (input, 
     },
     async completeError(error) {
       if (!isConditionalCheckFailed(error)) return error
-      if (itemOf(error) === undefined) {
+      const stored = itemOf(error)
+      if (stored === undefined) {
         return new ClientOperationError('ERR_UNSUPPORTED_OPERATION', absentItemMessage(COMMAND, table.policy.tableName, table.describe(input.Key ?? {})), { cause: error })
+      }
+      // The guard failed whatever the caller's condition did: say why instead of a bare condition failure.
+      if (!Object.prototype.hasOwnProperty.call(stored, HEADER_ATTRIBUTE)) {
+        return new ItemVerificationError('ERR_NOT_ENCRYPTED', notEncryptedMessage(COMMAND, table.policy.tableName, table.describe(input.Key ?? {})), { cause: error })
       }
       if (!callerWantsItemOnFailure) {
         delete (error as { Item?: unknown }).Item
