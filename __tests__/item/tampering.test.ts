@@ -169,6 +169,18 @@ describe.each(CASES)('tampering with items of suite %s', (suiteLabel, suite, ACT
     await mustFail('SIGN_ONLY value changed case', { ...a, plan: { S: 'Gold-1' } })
   })
 
+  it('a changed key value fails with a message that names tampering beside a key mix-up', async () => {
+    outcomes.mutations++
+    const error = await encryptor.decryptItem({ ...items[0], pk: { S: 'customer-9' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    if (!(error instanceof EncryptorError)) throw new Error(`expected an EncryptorError, got ${String(error)}`)
+    // The key value is in the encryption context the branch key wrap authenticates: it fails there first.
+    expect(error.code).toBe('ERR_NO_DECRYPTABLE_KEY')
+    expect(error.message).toContain('was altered')
+  })
+
   it('another table reading the item fails (logical table name is bound in)', async () => {
     const other = new ItemEncryptor({ tableName: 'Other', partitionKeyName: 'pk', sortKeyName: 'sk', attributeActionsOnEncrypt: ACTIONS, allowedUnsignedAttributes: ['lastSeen'], keyring })
     await expect(other.decryptItem(items[0])).rejects.toBeInstanceOf(EncryptorError)

@@ -181,7 +181,8 @@ class HierarchicalKeyring implements DbeKeyring {
         ? `hierarchicalKeyring(${branchKeyId}): the item has no encrypted data key for branch key "${branchKeyId}". ` +
             'Configure the branch key id the item was written with.'
         : `hierarchicalKeyring(${branchKeyId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
-            'The reader needs the writer\'s branch key and the same logical table name and partition/sort key names.',
+            'The reader needs the writer\'s branch key and the same logical table name and partition/sort key names; otherwise the item ' +
+            '(its key values, an attribute in the encryption context, or its header) was altered.',
     )
   }
 

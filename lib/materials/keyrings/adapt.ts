@@ -187,7 +187,8 @@ class KeyringNodeAdapter implements DbeKeyring {
         ? `${this.options.description}: the item has no encrypted data keys to decrypt.`
         : `${this.options.description} could not decrypt any of the item's ${candidates.length} encrypted data key(s): ` +
             `${failures.join('; ')}. The reader needs a keyring holding one of the writer's keys, and the same logical ` +
-            'table name and partition/sort key names as the writer (they are part of the encryption context).',
+            'table name and partition/sort key names as the writer (they are part of the encryption context); otherwise the item ' +
+            '(its key values, an attribute in the encryption context, or its header) was altered.',
       errors.length > 0 ? { cause: new AggregateError(errors, 'keyring errors per encrypted data key') } : undefined,
     )
   }
