@@ -140,7 +140,12 @@ function decryptFields(config: ResolvedConfig, fields: readonly StoredField[], f
   for (const field of fields) {
     if (field.legend === 'e') {
       const { typeId, bytes } = decryptField(fieldKeys.keys[offset++], pathOf(config, field.name), field.stored, field.name)
-      plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
+      try {
+        plaintext.set(field.name, deserializeValue(typeId, bytes, field.name))
+      } finally {
+        // The value holds copies (strings, new byte arrays); the decrypted serialization is not needed after it.
+        bytes.fill(0)
+      }
     } else {
       plaintext.set(field.name, deserializeValue(field.terminal.typeId, field.terminal.bytes, field.name))
     }

@@ -14,7 +14,7 @@ import type { Item } from '../types'
 import { pathOf, sortByCanonicalOrder, type ResolvedConfig, type SignedAction } from './config'
 import { buildEncryptionContext, type Terminal } from './encryption-context'
 import { setOwn } from '../structured/own-property'
-import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_CONTEXT_VALUE_PREFIX, RESERVED_PREFIX } from './reserved'
+import { FOOTER_ATTRIBUTE, GLOBAL_TABLE_ATTRIBUTES, HEADER_ATTRIBUTE, isReservedName, RESERVED_PREFIX } from './reserved'
 
 const LEGEND_OF: Record<SignedAction, string> = {
   ENCRYPT_AND_SIGN: LEGEND_ENCRYPT,
@@ -27,10 +27,32 @@ interface SignedAttribute extends Terminal {
   action: SignedAction
 }
 
-/** The action of every attribute of the item, refusing what the config does not cover; signed ones by name, in canonical order. */
-function planItem(config: ResolvedConfig, item: Item): Map<string, SignedAttribute> {
+/**
+ * The action of every attribute of the item, refusing what the config does not cover; signed ones by name, in canonical
+ * order. Works on the entries read once at the start: what is planned is what is written.
+ */
+function planItem(config: ResolvedConfig, entries: ReadonlyArray<[string, AttributeValue]>): Map<string, SignedAttribute> {
   const signed = new Map<string, SignedAttribute>()
-  for (const name of Object.keys(item)) {
+  try {
+    planEntries(config, entries, signed)
+  } catch (error) {
+    wipePlaintext(signed.values())
+    throw error
+  }
+  const inOrder = new Map<string, SignedAttribute>()
+  for (const name of sortByCanonicalOrder(config, [...signed.keys()])) inOrder.set(name, signed.get(name) as SignedAttribute)
+  return inOrder
+}
+
+/** The serialized plaintext of the attributes to encrypt: buffers of our own, zeroed once encrypted (or refused). */
+function wipePlaintext(attributes: Iterable<SignedAttribute>): void {
+  for (const attribute of attributes) if (attribute.action === 'ENCRYPT_AND_SIGN') attribute.bytes.fill(0)
+}
+
+function planEntries(config: ResolvedConfig, entries: ReadonlyArray<[string, AttributeValue]>, signed: Map<string, SignedAttribute>): void {
+  const present = new Set<string>()
+  for (const [name, value] of entries) {
+    present.add(name)
     if (isReservedName(name)) {
       throw new ItemInputError('ERR_RESERVED_ATTRIBUTE', `Table "${config.tableLabel}": attribute "${name}" uses the reserved prefix "${RESERVED_PREFIX}"; items may not contain such attributes.`)
     }
@@ -41,7 +63,6 @@ function planItem(config: ResolvedConfig, item: Item): Map<string, SignedAttribu
         `Table "${config.tableLabel}": attribute "${name}" has no action in attributeActionsOnEncrypt and is not allowed unsigned; configure it (ENCRYPT_AND_SIGN, SIGN_ONLY, …) or add it to allowedUnsignedAttributes.`,
       )
     }
-    const value = item[name]
     if (configured === undefined || configured === 'DO_NOTHING') {
       if (typeof value !== 'object' || value === null) {
         throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": attribute "${name}" is not an AttributeValue.`)
@@ -52,14 +73,11 @@ function planItem(config: ResolvedConfig, item: Item): Map<string, SignedAttribu
     signed.set(name, { name, action: configured, typeId, bytes })
   }
   for (const key of [config.partitionKeyName, config.sortKeyName, ...config.contextAttributes]) {
-    if (key !== undefined && !Object.prototype.hasOwnProperty.call(item, key)) {
+    if (key !== undefined && !present.has(key)) {
       const role = key === config.partitionKeyName ? 'partition key' : key === config.sortKeyName ? 'sort key' : 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT attribute'
       throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no ${role} "${key}"; every item must carry it.`)
     }
   }
-  const inOrder = new Map<string, SignedAttribute>()
-  for (const name of sortByCanonicalOrder(config, [...signed.keys()])) inOrder.set(name, signed.get(name) as SignedAttribute)
-  return inOrder
 }
 
 function isAllowedUnsignedOnWrite(config: ResolvedConfig, name: string): boolean {
@@ -82,10 +100,13 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   }
   // Signed suites: the item's key pair was generated ahead, or is being generated on the thread pool while this thread
   // serializes the item.
+  // Read once: the item is not read again, so a caller (or a getter or Proxy) that changes it while the keyring runs
+  // cannot add an attribute that would be written unencrypted, or make the written value differ from the signed one.
+  const entries = Object.entries(item)
   const signingKeyPair = config.signingKeys?.take()
   // If the item is refused below, nobody awaits the key pair; its failure must not surface as an unhandled rejection.
   signingKeyPair?.catch(() => undefined)
-  const byName = planItem(config, item)
+  const byName = planItem(config, entries)
   const signed = [...byName.values()]
 
   const encryptionContext = buildEncryptionContext({
@@ -97,11 +118,6 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
       throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no "${name}".`)
     },
   })
-  for (const [key, value] of Object.entries(encryptionContext)) {
-    if (value.startsWith(RESERVED_CONTEXT_VALUE_PREFIX)) {
-      throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the value of ${key} may not start with "${RESERVED_CONTEXT_VALUE_PREFIX}" (DB-ESDK refuses it).`)
-    }
-  }
   const requiredKeys = Object.keys(encryptionContext)
 
   // The fields need only the data key and the message id, not the key pair or the keyring: for signed suites they are
@@ -159,7 +175,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
 
     // Same attribute order as given; SIGN_ONLY and DO_NOTHING values exactly as given.
     const output: Item = {}
-    for (const [name, value] of Object.entries(item)) {
+    for (const [name, value] of entries) {
       const ciphertext = encrypted.get(name)
       setOwn(output, name, ciphertext === undefined ? value : ({ B: ciphertext } as AttributeValue))
     }
@@ -170,6 +186,7 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
     if (error instanceof EncryptorError) throw error
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": the item could not be encrypted: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
   } finally {
+    wipePlaintext(signed)
     plaintextDataKey.fill(0)
     itemKeys?.commitKey.fill(0)
     itemKeys?.fieldRootKey.fill(0)
