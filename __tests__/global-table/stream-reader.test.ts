@@ -15,6 +15,8 @@ class ScriptedStreams {
   calls: { command: string; input: Record<string, unknown> }[] = []
   expireNextGetRecords = false
   trimNextGetRecords = false
+  /** GetRecords calls to answer before one fails as a network error would. */
+  failGetRecordsAfter: number | undefined
   /** Records before this index have been trimmed away. */
   trimBefore = 0
 
@@ -33,6 +35,10 @@ class ScriptedStreams {
       return { ShardIterator: JSON.stringify({ shard: shard.id, position: Math.max(after, this.trimBefore) }) }
     }
     if (name === 'GetRecordsCommand') {
+      if (this.failGetRecordsAfter !== undefined && this.failGetRecordsAfter-- === 0) {
+        this.failGetRecordsAfter = undefined
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })
+      }
       if (this.expireNextGetRecords) {
         this.expireNextGetRecords = false
         throw Object.assign(new Error('Iterator expired'), { name: 'ExpiredIteratorException' })
@@ -94,6 +100,16 @@ test('an expired iterator is replaced by one after the last record read', async 
   expect((await streamReader.poll()).map((change) => change.sequenceNumber)).toEqual(['4', '5'])
   const reissued = service.calls.filter((call) => call.command === 'GetShardIteratorCommand').at(-1)
   expect(reissued?.input).toMatchObject({ ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '3', ShardId: 'only' })
+})
+
+test('a read that fails after others of the same poll read records: the error is thrown, and those records come with the next poll', async () => {
+  const shard: FakeShard = { id: 'only', records: ['1', '2', '3', '4', '5'], closed: false }
+  const service = new ScriptedStreams([shard])
+  const streamReader = reader(service)
+  service.failGetRecordsAfter = 2 // pages of two: '1', '2' and '3', '4' are read, then the third call fails
+  await expect(streamReader.poll()).rejects.toThrow('socket hang up')
+  expect((await streamReader.poll()).map((change) => change.sequenceNumber)).toEqual(['1', '2', '3', '4', '5'])
+  expect(await streamReader.poll()).toEqual([])
 })
 
 test('records trimmed before they were read are skipped from the oldest one kept, and counted', async () => {

@@ -37,6 +37,11 @@ const DESCRIBE_INTERVAL_MS = 1_000
 export class StreamReader {
   private readonly shards = new Map<string, ShardState>()
   private lastDescribedAt = Number.NEGATIVE_INFINITY
+  /**
+   * Records read but not yet handed out. A read moves its shard's position on at once, so if a later read of the same
+   * poll fails, what was read before it must wait here for the next poll instead of being dropped with the error.
+   */
+  private undelivered: ChangeRecord[] = []
   /** Records DynamoDB had already trimmed when we asked for them: lost to replication, so reported. */
   trimmedReads = 0
 
@@ -45,17 +50,21 @@ export class StreamReader {
     readonly streamArn: string,
   ) {}
 
-  /** The records written since the previous poll, per shard in sequence order, parents before children. */
+  /**
+   * The records written since the previous successful poll, per shard in sequence order, parents before children. When
+   * a read fails, the error is thrown and the records read before it come with the next poll.
+   */
   async poll(): Promise<ChangeRecord[]> {
     if (this.needsDescribe()) await this.describe()
-    const changes: ChangeRecord[] = []
     // Each pass may finish a parent and so unblock its children; the shard count bounds the passes.
     for (let pass = 0; pass <= this.shards.size; pass++) {
       const ready = [...this.shards.values()].filter((shard) => !shard.finished && this.parentFinished(shard))
       const finishedBefore = this.finishedCount()
-      for (const shard of ready) changes.push(...(await this.readShard(shard)))
+      for (const shard of ready) await this.readShard(shard)
       if (this.finishedCount() === finishedBefore) break
     }
+    const changes = this.undelivered
+    this.undelivered = []
     return changes
   }
 
@@ -101,11 +110,11 @@ export class StreamReader {
     return count
   }
 
-  private async readShard(shard: ShardState): Promise<ChangeRecord[]> {
-    const changes: ChangeRecord[] = []
+  /** Reads the shard on, into `undelivered`. */
+  private async readShard(shard: ShardState): Promise<void> {
     for (let call = 0; call < CALLS_PER_SHARD_PER_POLL && !shard.finished; call++) {
       shard.iterator ??= await this.iteratorFor(shard)
-      if (shard.iterator === undefined) return changes
+      if (shard.iterator === undefined) return
       let output
       try {
         output = await this.client.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: RECORDS_PER_CALL }))
@@ -125,14 +134,13 @@ export class StreamReader {
       const records = output.Records ?? []
       for (const record of records) {
         const change = toChange(record)
-        if (change !== undefined) changes.push(change)
+        if (change !== undefined) this.undelivered.push(change)
         shard.lastSequenceNumber = record.dynamodb?.SequenceNumber ?? shard.lastSequenceNumber
       }
       shard.iterator = output.NextShardIterator
       if (shard.iterator === undefined) shard.finished = true
       if (records.length === 0) break
     }
-    return changes
   }
 
   private async iteratorFor(shard: ShardState): Promise<string | undefined> {
