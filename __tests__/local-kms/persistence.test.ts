@@ -91,6 +91,67 @@ describe('restart on the same data file', () => {
   })
 })
 
+describe('Region names the data file could not hold', () => {
+  it('ReplicateKey and UpdatePrimaryRegion refuse a name that passes the API pattern but is no Region; the file still loads', async () => {
+    const dataFile = freshFile('regions')
+    await withKms(dataFile, async (_kms, client) => {
+      const { KeyMetadata } = await client(EAST).send(new CreateKeyCommand({ MultiRegion: true }))
+      for (const region of ['us-east-100', 'useast-east-1']) {
+        await expectKmsError(client(EAST).send(new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: region })), {
+          name: 'UnsupportedOperationException',
+          message: new RegExp(`ReplicaRegion ${region} is not an AWS Region name`),
+        })
+        await expectKmsError(client(EAST).send(new UpdatePrimaryRegionCommand({ KeyId: KeyMetadata!.KeyId, PrimaryRegion: region })), {
+          name: 'UnsupportedOperationException',
+          message: new RegExp(`PrimaryRegion ${region} is not an AWS Region name`),
+        })
+      }
+    })
+    await withKms(dataFile, async (_kms, client) => {
+      expect((await client(EAST).send(new ListKeysCommand({}))).Keys).toHaveLength(1)
+    })
+  })
+})
+
+describe('one server per data file', () => {
+  it('a second server on a file in use is refused, naming the owner; after the first stops, it starts', async () => {
+    const dataFile = freshFile('shared')
+    const first = await startLocalKms({ dataFile })
+    let firstClosed = false
+    try {
+      const refused = await startLocalKms({ dataFile }).then(
+        async (second) => {
+          await second.close()
+          return undefined
+        },
+        (error: unknown) => error,
+      )
+      expect(isEncryptorError(refused, 'ERR_LOCAL_STACK')).toBe(true)
+      expect((refused as Error).message).toContain(`the data file ${dataFile} is in use by another server in this process`)
+      expect(readFileSync(`${dataFile}.lock`, 'utf8').trim()).toBe(String(process.pid))
+      await first.close()
+      firstClosed = true
+      expect(readdirSync(join(dataFile, '..'))).not.toContain('kms.json.lock')
+      await withKms(dataFile, async () => undefined)
+    } finally {
+      if (!firstClosed) await first.close()
+    }
+  })
+
+  it('a lock left by a process that no longer runs is taken over', async () => {
+    const dataFile = freshFile('stale-lock')
+    const gone = spawn(process.execPath, ['-e', ''])
+    const pid = gone.pid
+    await new Promise((resolve) => gone.once('exit', resolve))
+    mkdirSync(join(dataFile, '..'), { recursive: true })
+    writeFileSync(`${dataFile}.lock`, `${pid}\n`)
+    await withKms(dataFile, async (_kms, client) => {
+      await client(EAST).send(new CreateKeyCommand({}))
+      expect(readFileSync(`${dataFile}.lock`, 'utf8').trim()).toBe(String(process.pid))
+    })
+  })
+})
+
 describe('a data file that cannot be read back', () => {
   async function expectRefused(content: string | Buffer, reason: RegExp): Promise<void> {
     const dataFile = freshFile('corrupt')

@@ -82,6 +82,65 @@ export function removeStaleTemporaryFiles(file: string): void {
   }
 }
 
+/**
+ * Claims the data file for this server until the returned release is called: a lock file beside it holding the
+ * owner's process id, created exclusively. Each server keeps the whole store in memory and rewrites the file on every
+ * change, so two servers on one file would silently drop each other's keys. A lock left by a process that no longer
+ * runs is taken over.
+ */
+export function lockDataFile(file: string): () => void {
+  const lock = `${file}.lock`
+  mkdirSync(dirname(file), { recursive: true })
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number
+    try {
+      fd = openSync(lock, 'wx', 0o600)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new EncryptorError('ERR_LOCAL_STACK', `Local KMS: cannot create the lock file ${lock}: ${(error as Error).message}`, { cause: error })
+      }
+      const owner = lockOwner(lock)
+      if (owner !== undefined && isRunning(owner)) {
+        throw new EncryptorError(
+          'ERR_LOCAL_STACK',
+          `Local KMS: the data file ${file} is in use by ${owner === process.pid ? 'another server in this process' : `process ${owner}`} (lock file ${lock}). ` +
+            'One server per data file: two would each overwrite the keys the other creates. Stop that server or use another data file; ' +
+            'if no server uses it, delete the lock file.',
+        )
+      }
+      try {
+        unlinkSync(lock) // left by a process that no longer runs
+      } catch {
+        // removed by someone else meanwhile; try again
+      }
+      continue
+    }
+    try {
+      writeSync(fd, `${process.pid}\n`)
+    } finally {
+      closeSync(fd)
+    }
+    return () => {
+      if (lockOwner(lock) !== process.pid) return
+      try {
+        unlinkSync(lock)
+      } catch {
+        // already gone
+      }
+    }
+  }
+  throw new EncryptorError('ERR_LOCAL_STACK', `Local KMS: cannot take the lock file ${lock}; another server is starting on the same data file.`)
+}
+
+function lockOwner(lock: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lock, 'utf8').trim())
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function temporaryPrefix(file: string): string {
   return `.${basename(file)}.`
 }

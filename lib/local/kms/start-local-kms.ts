@@ -4,7 +4,7 @@ import { ACCOUNT_ID_PATTERN } from './arn'
 import { CallLog, type LocalKmsCall } from './call-log'
 import { createKmsHttpServer } from './http-server'
 import { KeyStore } from './key-store'
-import { loadStore, removeStaleTemporaryFiles, saveStore } from './persistence'
+import { loadStore, lockDataFile, removeStaleTemporaryFiles, saveStore } from './persistence'
 import { KmsService } from './service'
 import type { LocalKmsCredentials } from './sigv4'
 
@@ -45,6 +45,16 @@ export const DEFAULT_CREDENTIALS: LocalKmsCredentials = { accessKeyId: 'local', 
  */
 export async function startLocalKms(options: LocalKmsOptions = {}): Promise<LocalKms> {
   const settings = checkOptions(options)
+  const releaseDataFile = settings.dataFile === undefined ? () => undefined : lockDataFile(settings.dataFile)
+  try {
+    return await serve(settings, releaseDataFile)
+  } catch (error) {
+    releaseDataFile()
+    throw error
+  }
+}
+
+async function serve(settings: Settings, releaseDataFile: () => void): Promise<LocalKms> {
   const dataFile = settings.dataFile
   let store = new KeyStore(settings.accountId ?? DEFAULT_ACCOUNT_ID)
   if (dataFile !== undefined) {
@@ -88,7 +98,10 @@ export async function startLocalKms(options: LocalKmsOptions = {}): Promise<Loca
     calls: () => log.list(),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
+        server.close(() => {
+          releaseDataFile()
+          resolve()
+        })
         server.closeAllConnections()
       })
       return closing

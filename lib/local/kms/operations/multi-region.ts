@@ -1,4 +1,4 @@
-import { keyArn, partitionOf } from '../arn'
+import { keyArn, partitionOf, REGION_PATTERN } from '../arn'
 import { KmsError } from '../kms-error'
 import type { KeyRecord } from '../key-store'
 import type { Operation, OperationContext } from './context'
@@ -22,6 +22,11 @@ function requireEnabled(record: KeyRecord, context: OperationContext): void {
 }
 
 function readRegion(value: string, field: string, context: OperationContext): string {
+  // The API pattern lets through names no Region has (us-east-100); a key stored there could never be used, and the
+  // data file, which holds Region names as AWS spells them, could not be read back.
+  if (!REGION_PATTERN.test(value)) {
+    throw new KmsError('UnsupportedOperationException', `${field} ${value} is not an AWS Region name (like us-west-2).`)
+  }
   if (partitionOf(value) !== partitionOf(context.region)) {
     throw new KmsError('ValidationException', `${field} ${value} is not in the partition of ${context.region}; multi-Region keys stay in one partition.`)
   }
