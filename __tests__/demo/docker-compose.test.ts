@@ -23,17 +23,17 @@ describe('docker-compose.yml', () => {
   it('runs DynamoDB Local on 8000 without -sharedDb, so each Region keeps its own database', () => {
     const ddb = compose.services!['dynamodb-local']
     expect(ddb.image).toMatch(/^amazon\/dynamodb-local(:|$)/)
-    expect(ddb.ports).toEqual(['8000:8000'])
+    expect(ddb.ports).toEqual(['127.0.0.1:8000:8000']) // the host's loopback only: it accepts any credentials
     const command = [ddb.command ?? []].flat()
     expect(command).toEqual(expect.arrayContaining(['-jar', 'DynamoDBLocal.jar', '-inMemory']))
     expect(command.join(' ')).toMatch(/-port 8000/)
     expect(command).not.toContain('-sharedDb')
   })
 
-  it('runs the local KMS of this repository on node:20, port 4566, listening on all interfaces', () => {
+  it('runs the local KMS of this repository on node:20, port 4566, on all interfaces of its container but published on the host loopback only', () => {
     const kms = compose.services!.kms
     expect(kms.image).toBe('node:20')
-    expect(kms.ports).toEqual(['4566:4566'])
+    expect(kms.ports).toEqual(['127.0.0.1:4566:4566'])
     const script = [kms.command ?? []].flat().join(' ')
     expect(script).toMatch(/npm ci\b/)
     expect(script).toMatch(/npm run build\b/)

