@@ -46,6 +46,16 @@ describe('dynamodb-item-encryptor <command>', () => {
       await expect(main(args, bad.io)).resolves.toBe(2)
       expect(bad.err()).not.toBe('')
     }
+    // Messages name the flag the user typed.
+    for (const [args, message] of [
+      [['kms', '--port', '70000'], /^--port must be between 0 and 65535, not 70000\./],
+      [['kms', '--account', 'abc'], /^--account must be a 12-digit AWS account id, not "abc"\./],
+      [['kms', '--data='], /^--data needs a file name/],
+    ] as const) {
+      const bad = capture()
+      await expect(main([...args], bad.io)).resolves.toBe(2)
+      expect(bad.err()).toMatch(message)
+    }
   })
 })
 

@@ -19,6 +19,7 @@ Options:
 `
 
 const DEFAULT_PORT = 4566
+const MAX_PORT = 65535
 
 /** `kms`: exit code 0 after a clean stop, 1 if the server could not start, 2 for bad options. */
 export async function kmsCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -47,8 +48,21 @@ export async function kmsCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
   const port = readInteger(values.port, '--port', DEFAULT_PORT)
   const delay = readInteger(values['replica-delay-ms'], '--replica-delay-ms', 0)
-  if (typeof port === 'string' || typeof delay === 'string') {
-    io.stderr.write(`${typeof port === 'string' ? port : delay}\n\n${KMS_USAGE}`)
+  // Checked here so that the message names the flag, not startLocalKms's option.
+  const problem =
+    typeof port === 'string'
+      ? port
+      : typeof delay === 'string'
+        ? delay
+        : port > MAX_PORT
+          ? `--port must be between 0 and ${MAX_PORT}, not ${port}.`
+          : values.account !== undefined && !/^\d{12}$/.test(values.account)
+            ? `--account must be a 12-digit AWS account id, not "${values.account}".`
+            : values.data?.trim() === ''
+              ? '--data needs a file name; leave it out to keep the keys in memory only.'
+              : undefined
+  if (problem !== undefined || typeof port === 'string' || typeof delay === 'string') {
+    io.stderr.write(`${problem}\n\n${KMS_USAGE}`)
     return 2
   }
 
