@@ -114,6 +114,37 @@ describe('hierarchicalKeyring', () => {
     })
   })
 
+  it('a key store failure on read keeps its code and cause, instead of reading as a bad item', async () => {
+    const store = staticBranchKeyStore({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: VERSION, branchKey })
+    const [wrapped] = await hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: store }).wrapIntermediateKeys(context)
+    const throttled = new Error('KMS Decrypt failed: ThrottlingException: Rate exceeded')
+    const failing: BranchKeyStore = { getActiveBranchKey: () => Promise.reject(throttled), getBranchKeyVersion: () => Promise.reject(throttled) }
+    const error = await hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: failing, cacheTtlSeconds: 0 })
+      .unwrapIntermediateKey(context, [wrapped])
+      .catch((e: unknown) => e as Error & { code?: string; cause?: unknown })
+    expect(error.code).toBe('ERR_KEYRING')
+    expect(error.message).toContain('could not get the branch key')
+    expect(error.message).toContain('Rate exceeded')
+    expect(error.message).not.toContain('altered')
+    expect(error.cause).toBe(throttled)
+    // A version the store does not have keeps the store's own code.
+    const elsewhere = staticBranchKeyStore({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: '00000000-0000-4000-8000-000000000000', branchKey })
+    await expect(hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: elsewhere }).unwrapIntermediateKey(context, [wrapped])).rejects.toMatchObject({
+      code: 'ERR_BRANCH_KEY_NOT_FOUND',
+    })
+  })
+
+  it('shows a supplied branch key id (taken from the unverified item) only as short printable text', async () => {
+    const store = staticBranchKeyStore({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: VERSION, branchKey })
+    const [wrapped] = await hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: store }).wrapIntermediateKeys(context)
+    const injected = `tenant-42\n2026-01-01T00:00:00Z INFO admin login ok\n${'A'.repeat(5000)}`
+    const supplied = hierarchicalKeyring({ keyStore: store, branchKeyIdSupplier: () => injected })
+    const error = await supplied.unwrapIntermediateKey(context, [wrapped]).catch((e: unknown) => e as Error)
+    expect(error.message).toContain('hierarchicalKeyring(tenant-42)')
+    expect(error.message).not.toContain('\n')
+    expect(error.message.length).toBeLessThan(1000)
+  })
+
   it('gives branchKeyIdSupplier a copy of the context: what the supplier changes does not reach the wrapping', async () => {
     const store = staticBranchKeyStore({ branchKeyId: BRANCH_KEY_ID, branchKeyVersion: VERSION, branchKey })
     const seen: Array<Record<string, string>> = []

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
-import { ConfigError, KeyringError } from '../../errors'
+import { ConfigError, EncryptorError, KeyringError } from '../../errors'
+import { printablePrefix } from '../keyrings/diagnostics'
 import { serializeEncryptionContextAsAad } from '../../structured/encryption-context'
 import type { BranchKeyMaterials, BranchKeyStore } from '../branch-key-store'
 import type { DbeKeyring, EncryptionContext, WrappedIntermediateKey } from '../keyring'
@@ -140,6 +141,8 @@ class HierarchicalKeyring implements DbeKeyring {
     const branchKeyId = await this.branchKeyIdFor(encryptionContext)
     const branchKeyIdBytes = Buffer.from(branchKeyId, 'utf8')
     const failures: string[] = []
+    /** Failures of the key store itself (KMS, DynamoDB, a missing version): kept, so the caller can tell them from tampering. */
+    const storeErrors: unknown[] = []
     for (const [index, candidate] of candidates.entries()) {
       if (candidate.providerId !== HIERARCHY_PROVIDER_ID || !branchKeyIdBytes.equals(candidate.providerInfo)) continue
       if (candidate.wrappedKey.byteLength !== HIERARCHY_WRAPPED_KEY_LENGTH) {
@@ -158,6 +161,7 @@ class HierarchicalKeyring implements DbeKeyring {
         branchKey = await this.branchKeyVersion(branchKeyId, bytesToUuid(version))
         requireKeyLength(branchKey, branchKeyId)
       } catch (error) {
+        storeErrors.push(error)
         failures.push(`EDK #${index}: ${error instanceof Error ? error.message : String(error)}`)
         continue
       }
@@ -175,14 +179,27 @@ class HierarchicalKeyring implements DbeKeyring {
         failures.push(`EDK #${index}: the wrapped key does not authenticate under branch key version ${bytesToUuid(version)} and this encryption context`)
       }
     }
+    // The id may come from the item (branchKeyIdSupplier) and is not verified yet: shown as short printable text.
+    const shownId = printablePrefix(branchKeyId)
+    const cause = storeErrors.length === 0 ? undefined : { cause: storeErrors.length === 1 ? storeErrors[0] : new AggregateError(storeErrors, 'key store errors per encrypted data key') }
+    if (failures.length > 0 && storeErrors.length === failures.length) {
+      // Only the key store failed: its own code (ERR_BRANCH_KEY_NOT_FOUND, ERR_KEYRING), so a retry or a fix can follow.
+      const [first] = storeErrors
+      throw new KeyringError(
+        first instanceof EncryptorError && storeErrors.every((error) => error instanceof EncryptorError && error.code === first.code) ? first.code : 'ERR_KEYRING',
+        `hierarchicalKeyring(${shownId}) could not get the branch key the item's data key is wrapped under: ${failures.join('; ')}.`,
+        cause,
+      )
+    }
     throw new KeyringError(
       'ERR_NO_DECRYPTABLE_KEY',
       failures.length === 0
-        ? `hierarchicalKeyring(${branchKeyId}): the item has no encrypted data key for branch key "${branchKeyId}". ` +
+        ? `hierarchicalKeyring(${shownId}): the item has no encrypted data key for branch key "${shownId}". ` +
             'Configure the branch key id the item was written with.'
-        : `hierarchicalKeyring(${branchKeyId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
+        : `hierarchicalKeyring(${shownId}) could not decrypt the item's data key: ${failures.join('; ')}. ` +
             'The reader needs the writer\'s branch key and the same logical table name and partition/sort key names; otherwise the item ' +
             '(its key values, an attribute in the encryption context, or its header) was altered.',
+      cause,
     )
   }
 
