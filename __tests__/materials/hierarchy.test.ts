@@ -121,7 +121,10 @@ describe('hierarchicalKeyring', () => {
     const failing: BranchKeyStore = { getActiveBranchKey: () => Promise.reject(throttled), getBranchKeyVersion: () => Promise.reject(throttled) }
     const error = await hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: failing, cacheTtlSeconds: 0 })
       .unwrapIntermediateKey(context, [wrapped])
-      .catch((e: unknown) => e as Error & { code?: string; cause?: unknown })
+      .then(
+        () => ({ code: 'resolved', message: '', cause: undefined }),
+        (e: unknown) => e as Error & { code?: string; cause?: unknown },
+      )
     expect(error.code).toBe('ERR_KEYRING')
     expect(error.message).toContain('could not get the branch key')
     expect(error.message).toContain('Rate exceeded')
@@ -139,7 +142,10 @@ describe('hierarchicalKeyring', () => {
     const [wrapped] = await hierarchicalKeyring({ branchKeyId: BRANCH_KEY_ID, keyStore: store }).wrapIntermediateKeys(context)
     const injected = `tenant-42\n2026-01-01T00:00:00Z INFO admin login ok\n${'A'.repeat(5000)}`
     const supplied = hierarchicalKeyring({ keyStore: store, branchKeyIdSupplier: () => injected })
-    const error = await supplied.unwrapIntermediateKey(context, [wrapped]).catch((e: unknown) => e as Error)
+    const error = await supplied.unwrapIntermediateKey(context, [wrapped]).then(
+      () => new Error('resolved'),
+      (e: unknown) => e as Error,
+    )
     expect(error.message).toContain('hierarchicalKeyring(tenant-42)')
     expect(error.message).not.toContain('\n')
     expect(error.message.length).toBeLessThan(1000)
