@@ -98,27 +98,16 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw new ItemInputError('ERR_INVALID_ATTRIBUTE_VALUE', `Table "${config.tableLabel}": encryptItem expects an item (a map of attribute names to AttributeValues).`)
   }
-  // Signed suites: the item's key pair was generated ahead, or is being generated on the thread pool while this thread
-  // serializes the item.
   // Read once: the item is not read again, so a caller (or a getter or Proxy) that changes it while the keyring runs
   // cannot add an attribute that would be written unencrypted, or make the written value differ from the signed one.
   const entries = Object.entries(item)
+  // Signed suites: the item's key pair was generated ahead, or is being generated on the thread pool while this thread
+  // serializes the item.
   const signingKeyPair = config.signingKeys?.take()
   // If the item is refused below, nobody awaits the key pair; its failure must not surface as an unhandled rejection.
   signingKeyPair?.catch(() => undefined)
   const byName = planItem(config, entries)
   const signed = [...byName.values()]
-
-  const encryptionContext = buildEncryptionContext({
-    config,
-    version: config.version,
-    terminalOf: (name) => byName.get(name),
-    contextAttributes: config.contextAttributes,
-    missingKey: (name) => {
-      throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no "${name}".`)
-    },
-  })
-  const requiredKeys = Object.keys(encryptionContext)
 
   // The fields need only the data key and the message id, not the key pair or the keyring: for signed suites they are
   // encrypted while the key pair is still being generated on the thread pool.
@@ -130,6 +119,16 @@ export async function encryptItem(config: ResolvedConfig, item: Item): Promise<I
   let fieldKeys: FieldKeys | undefined
   let materials: EncryptionMaterials | undefined
   try {
+    const encryptionContext = buildEncryptionContext({
+      config,
+      version: config.version,
+      terminalOf: (name) => byName.get(name),
+      contextAttributes: config.contextAttributes,
+      missingKey: (name) => {
+        throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no "${name}".`)
+      },
+    })
+    const requiredKeys = Object.keys(encryptionContext)
     itemKeys = deriveItemKeys(plaintextDataKey, messageId)
     fieldKeys = deriveFieldKeys(itemKeys.fieldRootKey, signed.filter((attribute) => attribute.action === 'ENCRYPT_AND_SIGN').length)
     const fields: CanonicalField[] = []
