@@ -123,7 +123,7 @@ describe('item input errors on encrypt (typed, naming the attribute)', () => {
     ['duplicate string set members', { SS: ['x', 'x'] }],
     ['number set members equal after normalization', { NS: ['1', '1.0'] }],
     ['duplicate binary set members', { BS: [Buffer.from([1]), Buffer.from([1])] }],
-    ['33 nested lists (DynamoDB allows 32 levels)', Array.from({ length: 33 }).reduce<AttributeValue>((value) => ({ L: [value] }), { S: 'leaf' })],
+    ['a string inside 32 nested lists (level 33; DB-ESDK allows 32 levels, the attribute value being the first)', Array.from({ length: 32 }).reduce<AttributeValue>((value) => ({ L: [value] }), { S: 'leaf' })],
     ['an empty value object', {} as AttributeValue],
   ])('%s', async (_label, value) => {
     await expect(encryptor.encryptItem({ ...good, secret: value })).rejects.toEqual(inputError('ERR_INVALID_ATTRIBUTE_VALUE', 'secret'))
@@ -134,8 +134,8 @@ describe('item input errors on encrypt (typed, naming the attribute)', () => {
     await expect(v2.decryptItem(await v2.encryptItem(item))).resolves.toEqual(item)
   })
 
-  it('32 nested lists are accepted', async () => {
-    const deepest = Array.from({ length: 32 }).reduce<AttributeValue>((value) => ({ L: [value] }), { S: 'leaf' })
+  it('a string inside 31 nested lists (level 32) is accepted', async () => {
+    const deepest = Array.from({ length: 31 }).reduce<AttributeValue>((value) => ({ L: [value] }), { S: 'leaf' })
     const encrypted = await encryptor.encryptItem({ ...good, secret: deepest })
     expect((await encryptor.decryptItem(encrypted)).secret).toEqual(deepest)
   })

@@ -136,6 +136,14 @@ describe('round trips', () => {
     expect(roundTrip(value)).toEqual(value)
   })
 
+  it('keeps a leading U+FEFF in strings, map keys and set members (a character, not a byte order mark to drop)', () => {
+    const value: AttributeValue = { M: { '\uFEFFa': { S: '\uFEFFabc' }, a: { L: [{ S: '\uFEFF' }] }, s: { SS: ['a', '\uFEFFa'] } } }
+    const back = roundTrip(value)
+    expect(back).toEqual({ M: { '\uFEFFa': { S: '\uFEFFabc' }, a: { L: [{ S: '\uFEFF' }] }, s: { SS: ['a', '\uFEFFa'] } } })
+    expect(Object.keys(back.M!)).toHaveLength(3)
+    expect(deserializeValue(TYPE_STRING, Buffer.from('efbbbf616263', 'hex'), 's')).toEqual({ S: '\uFEFFabc' })
+  })
+
   it('keeps a "__proto__" map key as plain data', () => {
     const value: AttributeValue = { M: JSON.parse('{"__proto__": {"S": "data"}}') as Record<string, AttributeValue> }
     const back = roundTrip(value) as AttributeValue.MMember
@@ -195,7 +203,7 @@ describe('round trips', () => {
   })
 })
 
-describe('nesting depth (top-level attribute is level 1, at most 32)', () => {
+describe('nesting depth (the attribute value is level 1, every value at most 32, as DB-ESDK counts)', () => {
   const nestLists = (levels: number): AttributeValue => {
     let value: AttributeValue = { L: [] }
     for (let i = 1; i < levels; i++) value = { L: [value] }
@@ -207,16 +215,18 @@ describe('nesting depth (top-level attribute is level 1, at most 32)', () => {
     return value
   }
 
-  it('accepts 32 nested lists and maps', () => {
+  it('accepts a scalar inside 31 lists or maps, and an empty list as the 32nd level', () => {
     expect(roundTrip(nestLists(32))).toEqual(nestLists(32))
-    expect(roundTrip(nestMaps(32))).toEqual(nestMaps(32))
+    expect(roundTrip(nestMaps(31))).toEqual(nestMaps(31))
   })
 
-  it('refuses 33 levels when serializing, naming the attribute path', () => {
-    const error = errorOf(() => serializeValue(nestMaps(33), 'Deep'))
+  it('refuses any value at level 33 when serializing, a scalar too, naming the attribute path', () => {
+    // 32 maps around a string: the string is level 33, which DB-ESDK refuses to write or read.
+    const error = errorOf(() => serializeValue(nestMaps(32), 'Deep'))
     expect(error).toBeInstanceOf(ItemInputError)
     expect(error.code).toBe('ERR_INVALID_ATTRIBUTE_VALUE')
     expect(error.message).toContain('Deep.k.k')
+    expect(error.message).toContain('.leaf')
     expect(error.message).toContain('32')
     expect(() => serializeValue(nestLists(33), 'Deep')).toThrow(ItemInputError)
   })
@@ -230,6 +240,10 @@ describe('nesting depth (top-level attribute is level 1, at most 32)', () => {
     expect(error.message).toContain('Deep')
     const inner = bytes.subarray(10)
     expect(deserializeValue(TYPE_LIST, inner, 'Deep')).toEqual(nestLists(32))
+    // 32 lists around a NULL: the NULL is level 33.
+    let withScalar = Buffer.from(u32(1) + '0000' + u32(0), 'hex')
+    for (let i = 1; i < 32; i++) withScalar = Buffer.concat([Buffer.from(u32(1) + '0300' + u32(withScalar.length), 'hex'), withScalar])
+    expect(errorOf(() => deserializeValue(TYPE_LIST, withScalar, 'Deep')).message).toContain('nested deeper than 32 levels')
   })
 })
 

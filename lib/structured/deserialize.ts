@@ -113,6 +113,8 @@ function refuseDuplicates<T>(members: T[], key: (member: T) => string, path: str
 }
 
 function decodeValue(typeId: TypeId, buf: Buffer, start: number, end: number, path: string, depth: number): AttributeValue {
+  // Every value counts, scalars too (the attribute's own value is level 1), as DB-ESDK counts on write and read.
+  if (depth > MAX_NESTING_DEPTH) throw corrupt(path, `it is nested deeper than ${MAX_NESTING_DEPTH} levels`)
   const length = end - start
   const body = buf.subarray(start, end)
   switch (typeId) {
@@ -160,12 +162,7 @@ function decodeNumber(bytes: Buffer, path: string): string {
   return text
 }
 
-function checkNestedDepth(path: string, depth: number): void {
-  if (depth > MAX_NESTING_DEPTH) throw corrupt(path, `it is nested deeper than ${MAX_NESTING_DEPTH} levels`)
-}
-
 function decodeList(buf: Buffer, start: number, end: number, path: string, depth: number): AttributeValue[] {
-  checkNestedDepth(path, depth)
   const cursor = new Cursor(buf, start, end, path)
   const count = cursor.count(TYPE_ID_LENGTH + LENGTH_LENGTH, 'list element')
   const elements: AttributeValue[] = []
@@ -179,7 +176,6 @@ function decodeList(buf: Buffer, start: number, end: number, path: string, depth
 }
 
 function decodeMap(buf: Buffer, start: number, end: number, path: string, depth: number): Record<string, AttributeValue> {
-  checkNestedDepth(path, depth)
   const cursor = new Cursor(buf, start, end, path)
   const count = cursor.count(2 * (TYPE_ID_LENGTH + LENGTH_LENGTH), 'map entry')
   const entries: Record<string, AttributeValue> = {}

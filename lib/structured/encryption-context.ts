@@ -6,7 +6,8 @@ import { bufferView } from './bytes'
 export type EncryptionContextMap = Record<string, string>
 
 const MAX_U16 = 0xffff
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is a character of the value (DB-ESDK keeps it), not a byte order mark to drop.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Byte order of UTF-8 encodings, which is what every DB-ESDK reader uses for encryption-context keys. */
 function compareBytes(a: Buffer, b: Buffer): number {

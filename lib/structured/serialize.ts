@@ -153,25 +153,23 @@ function writeContent(out: ByteWriter, key: TypeKey, content: unknown, path: str
   }
 }
 
-/** A member of a list or map: `typeId || u32 length || value bytes`. */
+/**
+ * A member of a list or map: `typeId || u32 length || value bytes`. Its depth is checked whatever its type, as DB-ESDK
+ * checks every value (the attribute's own value is level 1): a list or map at level 32 can only be empty.
+ */
 function writeNested(out: ByteWriter, value: unknown, path: string, depth: number): void {
+  if (depth > MAX_NESTING_DEPTH) throw inputError(path, `is nested deeper than ${MAX_NESTING_DEPTH} levels, which DynamoDB and DB-ESDK do not allow`)
   const key = typeKeyOf(value, path)
   out.u16(TYPE_ID_OF[key])
   lengthPrefixed(out, path, () => writeContent(out, key, (value as Record<string, unknown>)[key], path, depth))
 }
 
-function checkContainerDepth(path: string, depth: number): void {
-  if (depth > MAX_NESTING_DEPTH) throw inputError(path, `is nested deeper than ${MAX_NESTING_DEPTH} levels, which DynamoDB does not allow`)
-}
-
 function writeList(out: ByteWriter, elements: unknown[], path: string, depth: number): void {
-  checkContainerDepth(path, depth)
   out.u32(elements.length)
   for (let index = 0; index < elements.length; index++) writeNested(out, elements[index], `${path}[${index}]`, depth + 1)
 }
 
 function writeMap(out: ByteWriter, content: unknown, path: string, depth: number): void {
-  checkContainerDepth(path, depth)
   if (content === null || typeof content !== 'object' || Array.isArray(content) || types.isUint8Array(content)) {
     throw inputError(path, 'must hold an object of AttributeValues in M')
   }
