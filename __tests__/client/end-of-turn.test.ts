@@ -237,6 +237,33 @@ describe('item crypto at the end of the event-loop turn', () => {
     }
   }, 5000)
 
+  it('does not wait for a node:timers setImmediate replaced after it loaded (as @sinonjs/fake-timers does on Node\'s own global)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const timers = require('node:timers') as { setImmediate: typeof setImmediate }
+    const real = timers.setImmediate
+    let held = 0
+    timers.setImmediate = ((): NodeJS.Immediate => {
+      held++ // a frozen clock: the callback never runs
+      return {} as NodeJS.Immediate
+    }) as unknown as typeof setImmediate
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const crypto = endOfTurnCrypto(recordingCrypto([]), UNSIGNED)
+      // Bounded here, so that a failure restores setImmediate (jest itself needs it) instead of hanging the run.
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still waiting after 2 s (${held} setImmediate calls held)`)), 2000)
+      })
+      await expect(Promise.race([Promise.all(requests(2, (i) => crypto.encryptItem(item(`y${i}`)))), stuck])).resolves.toEqual([
+        { id: { S: 'encrypt(y0)' } },
+        { id: { S: 'encrypt(y1)' } },
+      ])
+      expect(held).toBe(0)
+    } finally {
+      clearTimeout(timer)
+      timers.setImmediate = real
+    }
+  }, 5000)
+
   it.each([
     ['the signed suite (the default)', undefined, [4, 4, 2]],
     ['the unsigned suite', 'ALG_AES_256_GCM_HKDF_SHA512_COMMIT_KEY_SYMSIG_HMAC_SHA384' as const, [10]],

@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers'
+import * as timers from 'node:timers'
 import type { Item } from '../types'
 import type { ItemCrypto } from './encrypted-table'
 
@@ -21,9 +21,11 @@ import type { ItemCrypto } from './encrypted-table'
  * turn (the rest of a Query page) wait for the end of the turn, so that the SDK's parsing of a page and the page's
  * decryption do not add up to one long block of the event loop.
  *
- * `setImmediate` comes from node:timers, not the global: fake timers in a user's tests replace the global one, and
- * encryption must not wait for a test to advance its clock.
+ * `setImmediate` is node:timers' own, taken once when this module loads: fake timers in a user's tests replace the
+ * global one (and @sinonjs/fake-timers, installed on Node's own global, node:timers' export too), and encryption must
+ * not wait for a test to advance its clock.
  */
+const setImmediate = timers.setImmediate
 
 const UNITS_PER_TURN = 32
 const SIGNED_ITEM_UNITS = 8

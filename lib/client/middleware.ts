@@ -23,8 +23,31 @@ interface ActivePlan {
 }
 
 const registrations = new WeakMap<object, Registration>()
-const activePlans = new WeakMap<HandlerExecutionContext, ActivePlan>()
-const directives = new WeakMap<HandlerExecutionContext, Directive>()
+
+/*
+ * Per-request state travels on the handler arguments, which every SDK middleware passes on with a spread (symbol keys
+ * included), not on the handler context: with `cacheMiddleware: true` the SDK shares one context among all requests
+ * of a command class, which would mix up the plans of concurrent requests.
+ */
+/** The request's plan, set by the request step for the response steps of the same request (each retry included). */
+const ACTIVE_PLAN = Symbol('dbeActivePlan')
+/** Internal instructions for one command (updateEncryptedItem), set on the command object the SDK hands in as arguments. */
+const DIRECTIVE = Symbol('dbeDirective')
+
+type StateArguments = HandlerArguments & { [ACTIVE_PLAN]?: ActivePlan; [DIRECTIVE]?: Directive }
+
+/**
+ * A failure of the response step (decrypting, verifying) on its way out through the SDK's retry middleware. It carries
+ * no `cause` and no HTTP status, so the SDK never retries it: a retry would send a write that DynamoDB already applied
+ * again (a key store that failed with a network error in the cause chain looked transient). The request step, outside
+ * the retry loop, throws the original error.
+ */
+class ResponseStepFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('the encrypted client could not complete the response')
+    this.name = 'ResponseStepFailure'
+  }
+}
 
 /*
  * Placement. `@aws-sdk/lib-dynamodb` marshals in a middleware named `DocumentMarshall` (before
@@ -68,15 +91,13 @@ export function registrationOf(stack: MiddlewareStack): Registration | undefined
   return registrations.get(stack)
 }
 
-/** Attaches internal instructions to one command (used by `updateEncryptedItem`); user input cannot forge them. */
-export function withDirective<C extends { middlewareStack: unknown }>(command: C, directive: Directive): C {
-  ;(command.middlewareStack as RelativeStack).add(
-    (next: Handler, context: HandlerExecutionContext) => (args: unknown) => {
-      directives.set(context, directive)
-      return next(args)
-    },
-    { step: 'initialize', name: 'dbeDirective', override: true },
-  )
+/**
+ * Attaches internal instructions to one command (used by `updateEncryptedItem`); user input cannot forge them. The SDK
+ * hands the command object in as the handler arguments; a DocumentClient command hands in its low-level command.
+ */
+export function withDirective<C extends object>(command: C, directive: Directive): C {
+  const handedIn = (command as { clientCommand?: object }).clientCommand ?? command
+  ;(handedIn as { [DIRECTIVE]?: Directive })[DIRECTIVE] = directive
   return command
 }
 
@@ -96,7 +117,6 @@ interface HandlerResult {
 }
 type Handler = (args: unknown) => Promise<unknown>
 interface RelativeStack {
-  add(middleware: (next: Handler, context: HandlerExecutionContext) => Handler, options: object): void
   addRelativeTo(middleware: (next: Handler, context: HandlerExecutionContext) => Handler, options: object): void
 }
 
@@ -106,12 +126,16 @@ function encryptRequest(tables: Tables) {
   return (next: Handler, context: HandlerExecutionContext): Handler =>
     (rawArgs) =>
       inFlight(async () => {
-        const args = rawArgs as HandlerArguments
-        const plan = await planRequest(context.commandName, args.input, tables, directives.get(context))
+        const args = rawArgs as StateArguments
+        const plan = await planRequest(context.commandName, args.input, tables, args[DIRECTIVE])
         if (plan === undefined) return next(args)
         const active: ActivePlan = { plan, completed: false }
-        activePlans.set(context, active)
-        const result = await next({ ...args, input: plan.input })
+        let result: unknown
+        try {
+          result = await next({ ...args, input: plan.input, [ACTIVE_PLAN]: active })
+        } catch (error) {
+          throw error instanceof ResponseStepFailure ? error.failure : error
+        }
         if (!active.completed) {
           // The response step was not in the chain: never hand back what we did not verify.
           throw new ClientOperationError(
@@ -123,20 +147,28 @@ function encryptRequest(tables: Tables) {
       })
 }
 
-function decryptResponse(next: Handler, context: HandlerExecutionContext): Handler {
+function decryptResponse(next: Handler): Handler {
   return async (rawArgs) => {
-    const active = activePlans.get(context)
+    const active = (rawArgs as StateArguments)[ACTIVE_PLAN]
     if (active === undefined) return next(rawArgs)
     const { plan } = active
     let result: HandlerResult
     try {
       result = (await next(rawArgs)) as HandlerResult
     } catch (error) {
-      throw plan.completeError === undefined ? error : await plan.completeError(error)
+      if (plan.completeError === undefined) throw error
+      // DynamoDB's own error, unchanged, keeps the SDK's retry rules; anything of ours is final.
+      const completed = await plan.completeError(error).catch((failure: unknown) => new ResponseStepFailure(failure))
+      throw completed === error || completed instanceof ResponseStepFailure ? completed : new ResponseStepFailure(completed)
     }
     const { wire } = active
     active.wire = undefined
-    const output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output, wire)
+    let output: object
+    try {
+      output = plan.completeOutput === undefined ? result.output : await plan.completeOutput(result.output, wire)
+    } catch (failure) {
+      throw new ResponseStepFailure(failure)
+    }
     active.completed = true
     return { ...result, output }
   }
@@ -178,7 +210,7 @@ async function bodyBytes(body: unknown, commandName: string | undefined): Promis
 function readPage(next: Handler, context: HandlerExecutionContext): Handler {
   return async (args) => {
     const result = (await next(args)) as { response?: unknown }
-    const active = activePlans.get(context)
+    const active = (args as StateArguments)[ACTIVE_PLAN]
     const take = active?.plan.takeFromBody
     if (active === undefined || take === undefined) return result
     active.wire = undefined
