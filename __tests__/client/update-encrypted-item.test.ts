@@ -1,9 +1,12 @@
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { Readable } from 'node:stream'
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
-import { updateEncryptedItem, type EncryptedDynamoDBClient } from '../../lib/client'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { EncryptedDynamoDBClient, updateEncryptedItem } from '../../lib/client'
 import { isEncryptorError } from '../../lib/errors'
 import type { Item } from '../../lib/types'
-import { expectEncryptedAtRest, key, rawGet, sampleItem, settled, useEncryptedOrdersTable } from './support'
+import { ddbEndpoint } from '../setup/dynamodb'
+import { expectEncryptedAtRest, key, ordersConfig, rawGet, sampleItem, settled, useEncryptedOrdersTable } from './support'
 
 const orders = useEncryptedOrdersTable()
 let plain: DynamoDBClient
@@ -123,5 +126,60 @@ describe('updateEncryptedItem', () => {
     expect(isEncryptorError(await settled(updateEncryptedItem(client, { TableName: 'NotConfigured', Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
     expect(isEncryptorError(await settled(updateEncryptedItem(plain, { TableName: table, Key: key('a', 'b'), update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
     expect(isEncryptorError(await settled(updateEncryptedItem(client, { TableName: table, Key: key('a', 'b'), maxAttempts: 0, update: (item) => item! })), 'ERR_CONFIG_INVALID')).toBe(true)
+  })
+})
+
+type HttpRequest = Parameters<NodeHttpHandler['handle']>[0]
+type HttpHandlerOptions = Parameters<NodeHttpHandler['handle']>[1]
+type HttpResponse = Awaited<ReturnType<NodeHttpHandler['handle']>>['response']
+
+describe('updateEncryptedItem when a write lands but its answer is lost', () => {
+  it('recognises its own write by the header it sent and does not apply update() twice', async () => {
+    const real = new NodeHttpHandler()
+    let loseNextPutAnswer = false
+    // Forwards every request; the first PutItem after the switch is applied by DynamoDB, but its answer becomes a 500.
+    const losingHandler = {
+      metadata: { handlerProtocol: 'http/1.1' },
+      async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
+        const result = await real.handle(request, options)
+        if (loseNextPutAnswer && String(request.headers['x-amz-target'] ?? '').endsWith('PutItem')) {
+          loseNextPutAnswer = false
+          ;(result.response.body as Readable).resume()
+          const body = Readable.from([Buffer.from('{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}')])
+          return { response: { statusCode: 500, headers: { 'content-type': 'application/x-amz-json-1.0' }, body } as HttpResponse }
+        }
+        return result
+      },
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+      destroy: () => real.destroy(),
+    }
+    const own = new EncryptedDynamoDBClient({
+      region: await plain.config.region(),
+      endpoint: ddbEndpoint(),
+      credentials: await plain.config.credentials(),
+      requestHandler: losingHandler,
+      encryption: { tables: { [table]: ordersConfig() } },
+    })
+    try {
+      await own.send(new PutItemCommand({ TableName: table, Item: { ...sampleItem('lost-answer', 'a'), count: { N: '100' } } }))
+      let calls = 0
+      loseNextPutAnswer = true
+      const result = await updateEncryptedItem(own, {
+        TableName: table,
+        Key: key('lost-answer', 'a'),
+        update: (item) => {
+          calls++
+          return { ...item!, count: { N: String(Number(item!.count.N) + 10) } }
+        },
+      })
+      expect(loseNextPutAnswer).toBe(false) // the answer was indeed lost once
+      expect(calls).toBe(1)
+      expect(result.count).toEqual({ N: '110' })
+      const { Item } = await own.send(new GetItemCommand({ TableName: table, Key: key('lost-answer', 'a'), ConsistentRead: true }))
+      expect(Item?.count).toEqual({ N: '110' })
+    } finally {
+      own.destroy()
+    }
   })
 })

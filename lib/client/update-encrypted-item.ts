@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClientOperationError, ConfigError } from '../errors'
+import { HEADER_ATTRIBUTE } from '../item'
 import type { Item } from '../types'
 import { isConditionalCheckFailed } from './handlers/shared'
 import type { Directive } from './handlers/types'
@@ -50,24 +51,36 @@ export async function updateEncryptedItem(
   const io = client instanceof DynamoDBDocumentClient ? documentIo(client) : lowLevelIo(client)
   const update = params.update as (item: unknown) => unknown
   let lastKey: Item = {}
+  /** The last write whose condition failed: its result, and the header it was sent with. */
+  let unconfirmed: { result: unknown; header: Uint8Array } | undefined
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let read: { key: Item; stored: Item | undefined } | undefined
     const current = await io.get(TableName, params.Key, { onVerifiedRead: (verified) => (read = verified) })
     if (read === undefined) throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', `updateEncryptedItem on table "${TableName}": the read was not verified.`)
     const { key, stored } = read
+    // A write can land while its answer is lost; the SDK's retry of it then fails the condition against the item it
+    // wrote itself. Every encryption makes a unique header, so finding ours stored means the update is done.
+    if (unconfirmed !== undefined && sameBytes(headerOf(stored), unconfirmed.header)) return unconfirmed.result as DocumentItem | Item
     lastKey = key
     const next = await update(current)
     if (typeof next !== 'object' || next === null) {
       throw new ClientOperationError('ERR_UNSUPPORTED_OPERATION', `updateEncryptedItem on table "${TableName}": update() must return the whole new item.`)
     }
+    let sentHeader: Uint8Array | undefined
     try {
       // The encrypting middleware adds the condition that the stored item is still the one read.
-      await io.put(TableName, next, { replaceExactly: { key, stored } })
+      await io.put(TableName, next, { replaceExactly: { key, stored }, onSentHeader: (header) => (sentHeader = header) })
       return next as DocumentItem | Item
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error
+      unconfirmed = sentHeader === undefined ? undefined : { result: next, header: sentHeader }
       if (attempt < maxAttempts) await sleep(backoffMs(attempt))
     }
+  }
+  if (unconfirmed !== undefined) {
+    let read: { stored: Item | undefined } | undefined
+    await io.get(TableName, params.Key, { onVerifiedRead: (verified) => (read = verified) })
+    if (sameBytes(headerOf(read?.stored), unconfirmed.header)) return unconfirmed.result as DocumentItem | Item
   }
   throw new ClientOperationError(
     'ERR_CONFLICT',
@@ -103,6 +116,15 @@ function documentIo(client: DynamoDBDocumentClient): ItemIo {
       await client.send(withDirective(new PutCommand({ TableName, Item: item as DocumentItem }), directive))
     },
   }
+}
+
+function headerOf(stored: Item | undefined): Uint8Array | undefined {
+  const header = stored?.[HEADER_ATTRIBUTE]
+  return header?.B
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 }
 
 /** Full jitter, capped: contending writers spread out instead of colliding again in lockstep. */

@@ -1,5 +1,6 @@
 import type { PutItemCommandInput, PutItemCommandOutput } from '@aws-sdk/client-dynamodb'
 import { ClientOperationError } from '../../errors'
+import { HEADER_ATTRIBUTE } from '../../item'
 import { keyFingerprint } from '../item-key'
 import { unchangedSince } from '../optimistic-condition'
 import { decryptItemInError, decryptReturnedItem } from './shared'
@@ -22,8 +23,11 @@ export const putItem: CommandHandler<PutItemCommandInput> = async (input, tables
     )
   }
   const condition = replace === undefined ? {} : unchangedSince(replace.stored, table.policy)
+  const encrypted = await table.encrypt(item, COMMAND)
+  const header = encrypted[HEADER_ATTRIBUTE]?.B
+  if (header !== undefined) directive?.onSentHeader?.(header)
   return {
-    input: { ...input, ...condition, Item: await table.encrypt(item, COMMAND) },
+    input: { ...input, ...condition, Item: encrypted },
     async completeOutput(output) {
       const { Attributes } = output as PutItemCommandOutput
       return Attributes === undefined ? output : { ...output, Attributes: await decryptReturnedItem(table, Attributes, COMMAND, input.ReturnValues) }

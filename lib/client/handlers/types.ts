@@ -14,6 +14,8 @@ export interface Directive {
   onVerifiedRead?(read: { key: Item; stored: Item | undefined }): void
   /** PutItem: write only if the stored item is still `stored` (absent when undefined), and keep `key`. */
   replaceExactly?: { key: Item; stored: Item | undefined }
+  /** PutItem: receives the header of the item as it is sent (each encryption makes a unique one). */
+  onSentHeader?(header: Uint8Array): void
 }
 
 /** How one request to a configured table is sent and how its response is turned back. */
