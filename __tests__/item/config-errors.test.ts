@@ -47,6 +47,10 @@ describe('config rules (checked at construction, each with its own code, naming 
 
   it('attribute names starting with aws_dbe_ are reserved', () => {
     expect(construct({ attributeActionsOnEncrypt: { ...base.attributeActionsOnEncrypt, aws_dbe_x: 'SIGN_ONLY' } })).toThrow(configError('ERR_RESERVED_ATTRIBUTE', '"aws_dbe_x"', 'aws_dbe_'))
+    // DB-ESDK's UnreservedPrefix refuses both prefixes in attributeActionsOnEncrypt.
+    expect(construct({ attributeActionsOnEncrypt: { ...base.attributeActionsOnEncrypt, 'aws-crypto-foo': 'ENCRYPT_AND_SIGN' } })).toThrow(
+      configError('ERR_RESERVED_ATTRIBUTE', '"aws-crypto-foo"', 'aws-crypto-'),
+    )
     expect(construct({ partitionKeyName: 'aws_dbe_pk', attributeActionsOnEncrypt: { aws_dbe_pk: 'SIGN_ONLY' }, sortKeyName: undefined })).toThrow(
       configError('ERR_RESERVED_ATTRIBUTE', '"aws_dbe_pk"'),
     )

@@ -95,6 +95,12 @@ export function resolveConfig(config: ItemEncryptorConfig): ResolvedConfig {
       fail('ERR_CONFIG_INVALID', `Table "${label}": attribute "${name}" has unknown action "${String(action)}"; use ENCRYPT_AND_SIGN, SIGN_ONLY, SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT or DO_NOTHING.`)
     }
     if (isReservedName(name)) fail('ERR_RESERVED_ATTRIBUTE', `Table "${label}": attribute "${name}" uses the reserved prefix "${RESERVED_PREFIX}"; rename it.`)
+    if (name.startsWith(RESERVED_CONTEXT_VALUE_PREFIX)) {
+      fail(
+        'ERR_RESERVED_ATTRIBUTE',
+        `Table "${label}": attribute "${name}" uses the prefix "${RESERVED_CONTEXT_VALUE_PREFIX}" of encryption context keys; DB-ESDK refuses to configure such attributes, so its readers could not share this config. Rename it.`,
+      )
+    }
     if (GLOBAL_TABLE_ATTRIBUTES.has(name) && action !== 'DO_NOTHING') {
       fail('ERR_RESERVED_ATTRIBUTE', `Table "${label}": attribute "${name}" is written by DynamoDB global tables after signing and cannot be ${action}; remove it from attributeActionsOnEncrypt.`)
     }
