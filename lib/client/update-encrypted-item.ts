@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, type GetCommandOutput }
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ClientOperationError, ConfigError } from '../errors'
 import { HEADER_ATTRIBUTE } from '../item'
+import { bufferView } from '../structured/bytes'
 import type { Item } from '../types'
 import { isConditionalCheckFailed } from './handlers/shared'
 import type { Directive } from './handlers/types'
@@ -119,12 +120,11 @@ function documentIo(client: DynamoDBDocumentClient): ItemIo {
 }
 
 function headerOf(stored: Item | undefined): Uint8Array | undefined {
-  const header = stored?.[HEADER_ATTRIBUTE]
-  return header?.B
+  return stored?.[HEADER_ATTRIBUTE]?.B
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+  return a !== undefined && bufferView(a).equals(b)
 }
 
 /** Full jitter, capped: contending writers spread out instead of colliding again in lockstep. */
