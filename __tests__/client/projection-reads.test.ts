@@ -113,6 +113,18 @@ describe('reads from secondary indexes', () => {
     expect(failure.message).toContain('pk="proj"')
   })
 
+  it('a tampered item read through an ALL index is reported as tampering, even when it lacks optional signed attributes', async () => {
+    const { card: _card, count: _count, ...partial } = sampleItem('idx-tamper', 'a', 4)
+    await client.send(new PutItemCommand({ TableName: table, Item: { ...partial, plan: { S: 'plan-idx-tamper' } } }))
+    await plain.send(new UpdateItemCommand({ TableName: table, Key: key('idx-tamper', 'a'), UpdateExpression: 'SET secret = :s', ExpressionAttributeValues: { ':s': { B: new Uint8Array(48).fill(1) } } }))
+    const failure = await error(
+      client.send(new QueryCommand({ TableName: table, IndexName: 'byPlanAll', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'plan' }, ExpressionAttributeValues: { ':p': { S: 'plan-idx-tamper' } } })),
+    )
+    expect(failure.name).toBe('ItemVerificationError')
+    expect(isEncryptorError(failure, 'ERR_PROJECTION_INCOMPLETE')).toBe(false)
+    expect(failure.message).toContain('index "byPlanAll"')
+  })
+
   it('Select COUNT on an index passes', async () => {
     const { Count } = await client.send(new QueryCommand({ TableName: table, IndexName: 'byPlanKeys', Select: 'COUNT', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': 'plan' }, ExpressionAttributeValues: { ':p': { S: 'plan-premium-1' } } }))
     expect(Count).toBe(1)

@@ -61,8 +61,9 @@ export class EncryptedTable {
     try {
       return await this.crypto.decryptItem(stored)
     } catch (error) {
-      // An index projecting too little looks like a deleted attribute; say which is more likely, keep the cause.
-      if (indexName !== undefined && error instanceof ItemVerificationError && absentFromIndex.length > 0) {
+      // An index projecting too little looks like a deleted attribute (fewer signed attributes than the header lists);
+      // say which is more likely, keep the cause. Any other failure (a changed value, a wrong tag) is reported as such.
+      if (indexName !== undefined && error instanceof ItemVerificationError && error.code === 'ERR_LEGEND_MISMATCH' && absentFromIndex.length > 0) {
         throw this.incompleteIndex(where, indexName, absentFromIndex, error)
       }
       throw withContext(
