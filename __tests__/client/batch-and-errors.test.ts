@@ -67,6 +67,17 @@ describe('UnprocessedItems and UnprocessedKeys come back as the caller sent them
     expect((output as { UnprocessedKeys: unknown }).UnprocessedKeys).toEqual({ Orders: { ...original, Keys: [key('b', '2')] } })
   })
 
+  it('BatchGetItem naming one configured table by name and by ARN is refused, naming both (each could not get its own projection)', async () => {
+    const tables = buildTables({ tables: { Orders: ordersConfig() } })
+    const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/Orders'
+    const error = await batchGetItem({ RequestItems: { Orders: { Keys: [key('b', '1')], ProjectionExpression: 'sk' }, [arn]: { Keys: [key('b', '2')] } } }, tables, undefined).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    expect(error).toBeInstanceOf(EncryptorError)
+    expect(error?.message).toContain(`names the table twice ("Orders" and "${arn}")`)
+  })
+
   it('BatchGetItem through DynamoDB: tables not configured are left alone', async () => {
     const other = await createOrdersTable(plain)
     try {

@@ -14,6 +14,8 @@ interface TableRead {
   table: EncryptedTable
   original: KeysAndAttributes
   projection: Projection | undefined
+  /** The name or ARN the request used for the table. */
+  requestedAs?: string
 }
 
 export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (input, tables) => {
@@ -26,9 +28,13 @@ export const batchGetItem: CommandHandler<BatchGetItemCommandInput> = async (inp
       continue
     }
     table.policy.refuseLegacyParameters(original, COMMAND, `${COMMAND}.RequestItems["${name}"]`)
+    if (reads.has(table.name)) {
+      // DynamoDB answers per table; two entries (by name and by ARN) could not each get their own projection back.
+      throw table.policy.refusal(COMMAND, `RequestItems names the table twice ("${reads.get(table.name)?.requestedAs}" and "${name}"); put all its keys in one entry.`)
+    }
     const { request, projection } = withoutProjection(original, [], `${COMMAND}.RequestItems["${name}"].ProjectionExpression`)
     requestItems[name] = request
-    reads.set(table.name, { table, original, projection })
+    reads.set(table.name, { table, original, projection, requestedAs: name })
   }
   if (reads.size === 0) return undefined
   // DynamoDB may key the response by name where the request used an ARN: match through the configuration.
