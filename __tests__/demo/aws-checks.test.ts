@@ -148,6 +148,21 @@ describe('demo --aws: the global table check', () => {
     expect(failure.check).toContain(`aws dynamodb update-table --region us-east-1 --table-name ${name} --replica-updates '[{"Create":{"RegionName":"us-west-2"}}]'`)
   })
 
+  it('with --create, never makes an existing single-Region table global: it refuses and leaves the table as it was', async () => {
+    const name = uniqueTableName('gt-existing')
+    await ddbFor('us-east-1').send(new CreateTableCommand(testTableInput(name, { partitionKey: { name: 'customerId' } })))
+    const sent: string[] = []
+    const watched = (region: string): DynamoDBClient => {
+      const client = ddbFor(region)
+      return { send: (command: { constructor: { name: string } }) => (sent.push(command.constructor.name), client.send(command as never)) } as unknown as DynamoDBClient
+    }
+    const failure = await failureOf(checkAwsGlobalTable(watched, plan(name, true), tableWait, () => undefined))
+    expect(failure.what).toContain('has no replica in us-west-2')
+    expect(failure.check).toContain('bills every write there')
+    expect(failure.check).toContain('pick a --table name that does not exist yet')
+    expect(sent).not.toContain('UpdateTableCommand')
+  })
+
   it('with --create, creates the missing table in the first Region with a NEW_AND_OLD_IMAGES stream, then asks for the replica', async () => {
     const name = uniqueTableName('gt-create')
     const lines: string[] = []

@@ -35,6 +35,7 @@ export async function checkAwsGlobalTable(
 ): Promise<TableKeySchema> {
   const [home] = plan.regions
   let table = await describe(ddb, home, plan.tableName)
+  const createdHere = table === undefined
   if (table === undefined) {
     if (!plan.create) {
       throw new DemoFailure(
@@ -54,11 +55,14 @@ export async function checkAwsGlobalTable(
   for (const region of plan.regions.filter((r) => r !== home)) {
     const replica = table.Replicas?.find((r) => r.RegionName === region)
     if (replica === undefined) {
-      if (!plan.create) {
+      // --create adds replicas only to the table it created: making an existing table global copies all of it to
+      // another Region and bills every later write there too, which is the owner's decision, not the demo's.
+      if (!plan.create || !createdHere) {
         throw new DemoFailure(
           `Table ${plan.tableName} has no replica in ${region}: it is not a global table spanning ${plan.regions.join(' and ')}.`,
-          `Add one: aws dynamodb update-table --region ${home} --table-name ${plan.tableName} ` +
-            `--replica-updates '[{"Create":{"RegionName":"${region}"}}]', or re-run with --create.`,
+          `Add one yourself if you want this table global (it copies the table to ${region} and bills every write there): ` +
+            `aws dynamodb update-table --region ${home} --table-name ${plan.tableName} --replica-updates '[{"Create":{"RegionName":"${region}"}}]'` +
+            `${plan.create ? '; or pick a --table name that does not exist yet, which --create makes global.' : ', or re-run with --create and a --table name that does not exist yet.'}`,
         )
       }
       const started = Date.now()
