@@ -1,3 +1,4 @@
+import { DEMO_HTTP_TIMEOUTS } from './services'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { bufferView } from '../../structured/bytes'
 
@@ -46,7 +47,7 @@ export class RecordingKmsHttpHandler extends NodeHttpHandler {
     private readonly log: KmsCallLog,
     private readonly client: string,
   ) {
-    super()
+    super(DEMO_HTTP_TIMEOUTS)
   }
 
   override async handle(request: HandleArgs[0], options?: HandleArgs[1]): Promise<HandleResult> {

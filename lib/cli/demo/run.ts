@@ -1,4 +1,4 @@
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb'
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { checkDemoMrk, createDemoMrk } from './key-setup'
 import { checkAwsGlobalTable } from './aws-table'
 import type { Cleanup } from './cleanup'
@@ -66,11 +66,15 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
     out,
   }
   const results: DirectionResult[] = []
+  // On AWS the table is the user's: the demo's own items go, at the end or on Ctrl-C (a closer registered after the
+  // clients it uses, so that it runs before they are destroyed).
+  const deleteWritten = plan.mode === 'aws' ? demoItemsDeleter(plan, dynamodbAdminClients(services.dynamodb, cleanup), written, out) : async () => undefined
+  if (plan.mode === 'aws') cleanup.add(`the demo's items in ${plan.tableName}`, deleteWritten)
   try {
     results.push(await runDirection(context, clients[0], clients[1], `Direction 1 of 2: write in ${first}, read in ${second}`))
     results.push(await runDirection(context, clients[1], clients[0], `Direction 2 of 2: write in ${second}, read in ${first}`))
   } finally {
-    if (plan.mode === 'aws') await deleteDemoItems(plan, services, cleanup, written, out)
+    await deleteWritten()
   }
 
   out.line(bold('KMS calls, per client and Region'))
@@ -114,20 +118,23 @@ async function setUpAws(plan: AwsDemoPlan, services: DemoServices, cleanup: Clea
   return { primaryArn, schema, tableName: plan.tableName }
 }
 
-/** On AWS the table is the user's: remove the demo's own items (from the Region that wrote each; the deletes replicate). */
-async function deleteDemoItems(
+/**
+ * Removes the demo's own items from the user's table (from the Region that wrote each; the deletes replicate). Each is
+ * deleted once, however often this runs; one that cannot be deleted is named, so the user can remove it.
+ */
+function demoItemsDeleter(
   plan: AwsDemoPlan,
-  services: DemoServices,
-  cleanup: Cleanup,
-  written: readonly { key: DemoRecord; region: string }[],
+  ddb: (region: string) => DynamoDBClient,
+  written: { key: DemoRecord; region: string }[],
   out: DemoOutput,
-): Promise<void> {
-  const ddb = dynamodbAdminClients(services.dynamodb, cleanup)
-  for (const { key, region } of written) {
-    try {
-      await ddb(region).send(new DeleteItemCommand({ TableName: plan.tableName, Key: toAttributeValues(key) }))
-    } catch (error) {
-      out.line(`  could not delete the demo item ${JSON.stringify(key)} in ${region}: ${error instanceof Error ? error.message : String(error)}`)
+): () => Promise<void> {
+  return async () => {
+    for (const { key, region } of written.splice(0)) {
+      try {
+        await ddb(region).send(new DeleteItemCommand({ TableName: plan.tableName, Key: toAttributeValues(key) }))
+      } catch (error) {
+        out.line(`  could not delete the demo item ${JSON.stringify(key)} from ${plan.tableName} in ${region}; delete it yourself: ${error instanceof Error ? error.message : String(error)}`)
+      }
     }
   }
 }

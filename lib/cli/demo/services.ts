@@ -88,9 +88,16 @@ export function dynamodbAdminClients(access: ServiceAccess, cleanup: Cleanup): (
   return clientsPerRegion((region) => new DynamoDBClient({ region, ...connection(access) }), cleanup, 'DynamoDB setup clients')
 }
 
-/** Endpoint and credentials when the service is local; nothing (the SDK's defaults) on AWS. */
-export function connection(access: ServiceAccess): { endpoint?: string; credentials?: Credentials } {
+/**
+ * Bounds on every demo request, so that an endpoint that accepts a connection and never answers (or a stalled network)
+ * fails the step with a message instead of hanging the demo.
+ */
+export const DEMO_HTTP_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 15_000, throwOnRequestTimeout: true } as const
+
+/** Endpoint and credentials when the service is local; nothing (the SDK's defaults) on AWS. Timeouts either way. */
+export function connection(access: ServiceAccess): { endpoint?: string; credentials?: Credentials; requestHandler: typeof DEMO_HTTP_TIMEOUTS } {
   return {
+    requestHandler: DEMO_HTTP_TIMEOUTS,
     ...(access.endpoint === undefined ? {} : { endpoint: access.endpoint }),
     // A copy each time: the SDK annotates the credentials object it is given.
     ...(access.credentials === undefined ? {} : { credentials: { ...access.credentials } }),
