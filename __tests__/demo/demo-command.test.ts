@@ -196,6 +196,14 @@ describe('demo failures: exit code and a message that says what to check', () =>
     expect(run.stderr).toMatch(/--aws needs --key-arn/)
   })
 
+  it('exits 2 on --aws while AWS_ENDPOINT_URL_KMS points the SDK elsewhere, naming the variable, before touching anything', async () => {
+    const args = ['demo', '--aws', '--table', 'Customers', '--key-arn', 'arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab']
+    const run = await runCli(args, { AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:4566' })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/--aws uses the real AWS endpoints, but AWS_ENDPOINT_URL_KMS=http:\/\/127\.0\.0\.1:4566 would send/)
+    expect(run.stdout).toBe('')
+  })
+
   it('prints the help and exits 0', async () => {
     const run = await runCli(['demo', '--help'])
     expect(run.code).toBe(0)

@@ -114,12 +114,14 @@ describe('demo plan: --aws', () => {
     expect(actions('us-east-1')).not.toContain('kms:CreateKey') // no replica is created in the primary's Region
   })
 
-  it('asks for ReplicateKey in the key\'s Region even when the table is elsewhere', () => {
+  it('asks for DescribeKey (and with --create ReplicateKey) in the key\'s Region even when the table is elsewhere', () => {
     const args = ['--aws', '--table', 'Customers', '--key-arn', MRK.replace('us-east-1', 'eu-west-1'), '--regions', 'us-east-1,us-west-2', '--create']
     const permissions = demoPermissions(plan(args) as AwsDemoPlan)
     expect(permissions.map((p) => p.region)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1'])
-    expect(permissions[2].groups.flatMap((g) => g.permissions.map((p) => p.action))).toEqual(['kms:ReplicateKey'])
-    expect(demoPermissions(plan(args.slice(0, -1)) as AwsDemoPlan).map((p) => p.region)).toEqual(['us-east-1', 'us-west-2'])
+    expect(permissions[2].groups.flatMap((g) => g.permissions.map((p) => p.action))).toEqual(['kms:DescribeKey', 'kms:ReplicateKey'])
+    const withoutCreate = demoPermissions(plan(args.slice(0, -1)) as AwsDemoPlan)
+    expect(withoutCreate.map((p) => p.region)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1'])
+    expect(withoutCreate[2].groups.flatMap((g) => g.permissions.map((p) => p.action))).toEqual(['kms:DescribeKey'])
   })
 })
 

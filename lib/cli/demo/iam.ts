@@ -59,12 +59,14 @@ export function demoPermissions(plan: AwsDemoPlan): RegionPermissions[] {
     if (plan.create) groups.push(createPermissions(plan, region, keyRegion, tableArn(region)))
     return { region, groups }
   })
-  if (plan.create && !plan.regions.includes(keyRegion)) {
-    // ReplicateKey is called in the primary's Region, which need not be one of the table's.
-    perRegion.push({
-      region: keyRegion,
-      groups: [{ purpose: 'with --create', permissions: [{ action: 'kms:ReplicateKey', resource: `${plan.keyArn} (the primary key, if --key-arn names a replica)` }] }],
-    })
+  if (!plan.regions.includes(keyRegion)) {
+    // The key given by --key-arn is described in its own Region, and ReplicateKey is called in the primary's Region;
+    // neither need be one of the table's.
+    const groups: PermissionGroup[] = [{ purpose: 'demo checks', permissions: [{ action: 'kms:DescribeKey', resource: plan.keyArn }] }]
+    if (plan.create) {
+      groups.push({ purpose: 'with --create', permissions: [{ action: 'kms:ReplicateKey', resource: `${plan.keyArn} (the primary key, if --key-arn names a replica)` }] })
+    }
+    perRegion.push({ region: keyRegion, groups })
   }
   return perRegion
 }

@@ -3,7 +3,7 @@ import { DEMO_USAGE } from './args'
 import { Cleanup } from './cleanup'
 import { DemoFailure, explain } from './failure'
 import { createOutput } from './output'
-import { planDemo } from './plan'
+import { planDemo, refuseEndpointOverrides } from './plan'
 import { runDemo } from './run'
 
 export { planDemo, type DemoPlan, type DemoInvocation, type LocalDemoPlan, type AwsDemoPlan, type ServicePlan } from './plan'
@@ -30,6 +30,7 @@ export async function demoCommand(argv: readonly string[], io: DemoIo = { stdout
   let invocation
   try {
     invocation = planDemo(argv)
+    if (invocation.kind === 'run') refuseEndpointOverrides(invocation.plan, env)
   } catch (error) {
     if (!isEncryptorError(error, 'ERR_CONFIG_INVALID')) throw error
     err.line(err.style.bad(error.message))

@@ -49,6 +49,25 @@ const MRK_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:key\/mrk-
  * Resolves the `demo` flags into what the run will touch, without touching anything:
  * the same function decides, for tests and for the real run, that `--aws` configures no local endpoint.
  */
+/** Variables with which the SDK sends requests elsewhere than the regional AWS endpoints. */
+const ENDPOINT_OVERRIDES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS'] as const
+
+/**
+ * `--aws` promises the real AWS endpoints, and its KMS check is about Regions: refused while the environment points
+ * the SDK elsewhere (the kms command itself suggests exporting AWS_ENDPOINT_URL_KMS), or local keys would protect
+ * items written to a real table.
+ */
+export function refuseEndpointOverrides(plan: DemoPlan, env: NodeJS.ProcessEnv): void {
+  if (plan.mode !== 'aws') return
+  const set = ENDPOINT_OVERRIDES.filter((name) => env[name] !== undefined && env[name] !== '')
+  if (set.length > 0) {
+    throw usageError(
+      `--aws uses the real AWS endpoints, but ${set.map((name) => `${name}=${env[name] ?? ''}`).join(', ')} would send the SDK's requests elsewhere; ` +
+        'unset it, or run without --aws (with --dynamodb-endpoint/--kms-endpoint for local services)',
+    )
+  }
+}
+
 export function planDemo(argv: readonly string[], cwd: string = process.cwd()): DemoInvocation {
   const args = parseDemoArgs(argv)
   if (args.help) return { kind: 'help' }

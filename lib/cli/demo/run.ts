@@ -36,6 +36,9 @@ export async function runDemo(plan: DemoPlan, out: DemoOutput, cleanup: Cleanup)
     out.line(bold('IAM permissions this run needs'))
     for (const line of formatPermissions(demoPermissions(plan))) out.line(`  ${line}`)
     out.line(dim(plan.create ? '  --create: what is missing (key replicas, the table, table replicas) is created; nothing is deleted but the demo\'s own items.' : '  Nothing is created, and nothing deleted but the demo\'s own items (--create creates a missing key replica, table or table replica).'))
+    out.line(dim('  Billed on AWS: each KMS key (the primary and each replica) monthly until deleted, which takes 7 days or more'))
+    out.line(dim('  (ScheduleKeyDeletion); the table and its replicas for storage and every write in each Region. The demo removes its'))
+    out.line(dim('  items only; what --create made stays until you delete it.'))
     out.line()
   }
 
