@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { isEncryptorError } from '../errors'
 import { startLocalKms, type LocalKms } from '../local/kms'
+import { ACCOUNT_ID_PATTERN } from '../local/kms/arn'
 import type { CliIo } from './main'
 
 export const KMS_USAGE = `Usage: dynamodb-item-encryptor kms [options]
@@ -48,19 +49,7 @@ export async function kmsCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
   const port = readInteger(values.port, '--port', DEFAULT_PORT)
   const delay = readInteger(values['replica-delay-ms'], '--replica-delay-ms', 0)
-  // Checked here so that the message names the flag, not startLocalKms's option.
-  const problem =
-    typeof port === 'string'
-      ? port
-      : typeof delay === 'string'
-        ? delay
-        : port > MAX_PORT
-          ? `--port must be between 0 and ${MAX_PORT}, not ${port}.`
-          : values.account !== undefined && !/^\d{12}$/.test(values.account)
-            ? `--account must be a 12-digit AWS account id, not "${values.account}".`
-            : values.data?.trim() === ''
-              ? '--data needs a file name; leave it out to keep the keys in memory only.'
-              : undefined
+  const problem = typeof port === 'string' ? port : typeof delay === 'string' ? delay : flagProblem(port, values)
   if (problem !== undefined || typeof port === 'string' || typeof delay === 'string') {
     io.stderr.write(`${problem}\n\n${KMS_USAGE}`)
     return 2
@@ -88,6 +77,17 @@ export async function kmsCommand(argv: readonly string[], io: CliIo): Promise<nu
   await kms.close()
   io.stdout.write(`\n${signal}: local KMS stopped after ${kms.calls().length} requests.\n`)
   return 0
+}
+
+/**
+ * What startLocalKms would refuse, checked here as well so that the message names the flag the user typed rather than
+ * the option (same account pattern, same port range).
+ */
+function flagProblem(port: number, values: { account?: string; data?: string }): string | undefined {
+  if (port > MAX_PORT) return `--port must be between 0 and ${MAX_PORT}, not ${port}.`
+  if (values.account !== undefined && !ACCOUNT_ID_PATTERN.test(values.account)) return `--account must be a 12-digit AWS account id, not "${values.account}".`
+  if (values.data?.trim() === '') return '--data needs a file name; leave it out to keep the keys in memory only.'
+  return undefined
 }
 
 function readInteger(text: string | undefined, flag: string, fallback: number): number | string {

@@ -50,9 +50,7 @@ function wipePlaintext(attributes: Iterable<SignedAttribute>): void {
 }
 
 function planEntries(config: ResolvedConfig, entries: ReadonlyArray<[string, AttributeValue]>, signed: Map<string, SignedAttribute>): void {
-  const present = new Set<string>()
   for (const [name, value] of entries) {
-    present.add(name)
     if (isReservedName(name)) {
       throw new ItemInputError('ERR_RESERVED_ATTRIBUTE', `Table "${config.tableLabel}": attribute "${name}" uses the reserved prefix "${RESERVED_PREFIX}"; items may not contain such attributes.`)
     }
@@ -72,8 +70,9 @@ function planEntries(config: ResolvedConfig, entries: ReadonlyArray<[string, Att
     const { typeId, bytes } = serializeValue(value, name)
     signed.set(name, { name, action: configured, typeId, bytes })
   }
+  // Keys and context attributes are signed by config, so a present one is in `signed`.
   for (const key of [config.partitionKeyName, config.sortKeyName, ...config.contextAttributes]) {
-    if (key !== undefined && !present.has(key)) {
+    if (key !== undefined && !signed.has(key)) {
       const role = key === config.partitionKeyName ? 'partition key' : key === config.sortKeyName ? 'sort key' : 'SIGN_AND_INCLUDE_IN_ENCRYPTION_CONTEXT attribute'
       throw new ItemInputError('ERR_KEY_ATTRIBUTE_MISSING', `Table "${config.tableLabel}": the item has no ${role} "${key}"; every item must carry it.`)
     }
